@@ -1,0 +1,115 @@
+// What a layer is. Every layer (Conv2d, ReLU, ...) is a small struct stating, as constants and
+// constexpr functions, everything typenet derives from the type:
+//
+//     struct Scale2 {                                              // y = 2 x, no parameters
+//         static constexpr std::string_view type_name = "Scale2";
+//         static constexpr std::array<typenet::state_spec, 0> state{};
+//         static constexpr typenet::shape_check infer(typenet::shape in) { return {in}; }
+//         template <class T, typenet::shape In, std::size_t N>
+//         static void propagate(typenet::layer_params<Scale2, T>, const T* in, T* out) {
+//             for (std::size_t i = 0; i < N * In.numel(); ++i) out[i] = 2 * in[i];
+//         }
+//     };
+//     static_assert(typenet::Layer<Scale2>);
+//
+// - `state`: the layer's own state_dict entries, in PyTorch's order (parameters, then buffers);
+// - `infer`: the output shape for a per-sample input shape, or the rule the input breaks;
+// - `propagate`: the forward kernel for a compile-time batch of N samples. The model hands it the
+//   layer's entries (`layer_params`) inside the model's contiguous state block. Tuned kernels
+//   replace a layer's `propagate` without touching anything else.
+// - optional `in_place = true`: propagate also works when `in == out` (elementwise layers).
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "shape.hpp"
+#include "shape_error.hpp"
+
+namespace typenet {
+
+// state_dict entries are either parameters (named_parameters()) or buffers (BatchNorm's running
+// statistics); state_dict() holds both.
+enum class entry_kind : unsigned char { parameter, buffer };
+
+struct state_spec {
+    std::string_view name;               // local name: "weight", "running_mean", ...
+    typenet::shape shape;                // PyTorch's shape of the tensor
+    entry_kind kind = entry_kind::parameter;
+    bool int64 = false;                  // false: the model's scalar type; true: int64 (num_batches_tracked)
+    int initial_value = 0;               // value before anything is loaded (BatchNorm's weight and var: 1)
+};
+
+constexpr state_spec parameter(std::string_view name, shape s, int initial_value = 0) {
+    return {name, s, entry_kind::parameter, false, initial_value};
+}
+constexpr state_spec buffer(std::string_view name, shape s, int initial_value = 0) {
+    return {name, s, entry_kind::buffer, false, initial_value};
+}
+constexpr state_spec int64_buffer(std::string_view name, shape s) {
+    return {name, s, entry_kind::buffer, true, 0};
+}
+
+// The result of a layer's shape rule: the output shape, or the rule broken and its two sizes.
+struct shape_check {
+    shape output;
+    shape_error::rule rule = shape_error::rule::none;
+    std::size_t expected = 0;
+    std::size_t actual = 0;
+    constexpr bool ok() const { return rule == shape_error::rule::none; }
+};
+
+constexpr shape_check fail(shape_error::rule rule, std::size_t expected, std::size_t actual) {
+    return {shape{}, rule, expected, actual};
+}
+
+// Every state entry starts on a 64-byte boundary: a cache line, and the alignment of a 512-bit
+// vector. The same rule lays out a layer's entries and the whole model's block.
+inline constexpr std::size_t state_alignment = 64;
+
+constexpr std::size_t aligned_bytes(std::size_t bytes) {
+    return (bytes + state_alignment - 1) / state_alignment * state_alignment;
+}
+constexpr std::size_t entry_bytes(const state_spec& spec, std::size_t scalar_size) {
+    return aligned_bytes(spec.shape.numel() * (spec.int64 ? sizeof(std::int64_t) : scalar_size));
+}
+
+template <class L>
+concept Layer = requires(shape s) {
+    { L::type_name } -> std::convertible_to<std::string_view>;
+    { L::infer(s) } -> std::same_as<shape_check>;
+    { L::state.size() } -> std::convertible_to<std::size_t>;
+    { L::state[0] } -> std::convertible_to<state_spec>;
+} || requires(shape s) {  // layers without state: std::array<state_spec, 0> has no operator[] to check
+    { L::type_name } -> std::convertible_to<std::string_view>;
+    { L::infer(s) } -> std::same_as<shape_check>;
+    requires L::state.size() == 0;
+};
+
+// A layer's entries inside the model's state block.
+template <class L, class T>
+struct layer_params {
+    const std::byte* base;
+
+    template <std::size_t K>
+    static constexpr std::size_t offset() {
+        std::size_t bytes = 0;
+        for (std::size_t k = 0; k < K; ++k) bytes += entry_bytes(L::state[k], sizeof(T));
+        return bytes;
+    }
+    // The K-th entry of L::state, in the model's scalar type.
+    template <std::size_t K>
+    const T* get() const {
+        static_assert(K < L::state.size() && !L::state[K].int64);
+        return std::assume_aligned<state_alignment>(reinterpret_cast<const T*>(base + offset<K>()));
+    }
+};
+
+template <class L>
+inline constexpr bool in_place_layer = requires { requires L::in_place; };
+
+}  // namespace typenet

@@ -1,0 +1,195 @@
+// Sequential: children run one after the other, named by position like nn.Sequential(...), or
+// by name like nn.Sequential(OrderedDict([...])) or a module's attributes (self.features).
+//
+//     using Net = typenet::Sequential<
+//         typenet::Named<"features", typenet::Sequential<typenet::Conv2d<1, 8, 3>, typenet::ReLU>>,
+//         typenet::Named<"classifier", typenet::Sequential<typenet::Flatten, typenet::Linear<8 * 26 * 26, 10>>>>;
+//     // state_dict keys: features.0.weight, features.0.bias, classifier.1.weight, classifier.1.bias
+//
+// A PyTorch module whose forward calls its children in order (the seed's SimpleMNISTModel:
+// features, then classifier) has exactly the state_dict of a Sequential of Named children.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/range.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "detail/fixed_string.hpp"
+#include "module.hpp"
+
+namespace typenet {
+
+// A child with a name instead of its position.
+template <detail::fixed_string Name, Module M>
+struct Named {
+    static constexpr std::string_view name = Name.view();
+    using module = M;
+};
+
+namespace detail {
+
+template <class Entry>
+struct entry_traits {
+    using module = Entry;
+    static constexpr bool named = false;
+    static constexpr std::string_view name{};
+};
+template <fixed_string Name, class M>
+struct entry_traits<Named<Name, M>> {
+    using module = M;
+    static constexpr bool named = true;
+    static constexpr std::string_view name = Name.view();
+};
+
+constexpr bool is_decimal_index(std::string_view s, std::size_t index) {
+    std::size_t value = 0;
+    if (s.empty() || s.size() > 18) return false;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + std::size_t(c - '0');
+    }
+    return value == index && (s.size() == 1 || s[0] != '0');
+}
+
+// PyTorch refuses empty names and names with a dot; two children cannot share a name, and a
+// name may not collide with another child's position.
+template <std::size_t Count>
+constexpr bool names_valid(const std::array<std::string_view, Count>& names, const std::array<bool, Count>& named) {
+    for (std::size_t i = 0; i < Count; ++i) {
+        if (named[i] && (names[i].empty() || names[i].find('.') != std::string_view::npos)) return false;
+        for (std::size_t j = 0; j < Count; ++j) {
+            if (i == j) continue;
+            if (named[i] && named[j] && names[i] == names[j]) return false;
+            if (named[i] && !named[j] && is_decimal_index(names[i], j)) return false;
+        }
+    }
+    return true;
+}
+
+// Where each child of a chain reads and writes. Buffers: the chain's input and output, and two
+// scratch buffers A and B that alternate. In-place children (ReLU, Dropout...) reuse the buffer
+// they read, so a chain needs at most two intermediate buffers.
+enum buffer_id : unsigned char { chain_input, chain_output, buffer_a, buffer_b };
+
+template <std::size_t Count>
+struct chain_plan {
+    std::array<shape, Count + 1> shapes{};
+    std::array<std::size_t, Count> state_offset{};
+    std::array<buffer_id, Count> source{}, target{};
+    std::size_t a_elements = 0, b_elements = 0;  // per sample
+};
+
+constexpr std::size_t aligned_elements(std::size_t n, std::size_t scalar_size) {
+    return aligned_bytes(n * scalar_size) / scalar_size;
+}
+
+}  // namespace detail
+
+template <class... Entries>
+struct Sequential {
+    static constexpr std::string_view type_name = "Sequential";
+    static constexpr std::size_t size = sizeof...(Entries);
+    static constexpr auto children = boost::hana::tuple_t<typename detail::entry_traits<Entries>::module...>;
+    static constexpr std::array<bool, size> named{detail::entry_traits<Entries>::named...};
+    static constexpr std::array<std::string_view, size> names{detail::entry_traits<Entries>::name...};
+    static_assert(detail::names_valid(names, named),
+                  "typenet::Sequential: child names must be non-empty, contain no '.', differ from each other "
+                  "and from the positions of unnamed children");
+    static constexpr bool in_place = (detail::in_place<typename detail::entry_traits<Entries>::module> && ...);
+
+    template <class V>
+    static constexpr shape visit(V& v, shape in) {
+        shape s = in;
+        boost::hana::for_each(indices, [&](auto i) {
+            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            constexpr std::size_t k = decltype(i)::value;
+            s = detail::visit_module<Child>(v, detail::child_name{names[k], k, !named[k]}, s);
+        });
+        return s;
+    }
+
+    template <class T>
+    static constexpr auto plan(shape in) {
+        using namespace detail;
+        chain_plan<size> p;
+        p.shapes[0] = in;
+        std::size_t offset = 0;
+        boost::hana::for_each(indices, [&](auto i) {
+            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            constexpr std::size_t k = decltype(i)::value;
+            p.shapes[k + 1] = output_shape<Child>(p.shapes[k]);
+            p.state_offset[k] = offset;
+            offset += state_bytes<Child, T>;
+        });
+        if constexpr (size > 0) {
+            p.target[size - 1] = chain_output;
+            boost::hana::for_each(indices, [&](auto j) {
+                constexpr std::size_t i = size - 1 - decltype(j)::value;  // backwards: a child's target decides its source
+                using Child = typename decltype(+boost::hana::at(children, boost::hana::size_c<i>))::type;
+                if constexpr (i == 0) {
+                    p.source[0] = chain_input;
+                } else {
+                    buffer_id src = detail::in_place<Child> ? p.target[i] : (p.target[i] == buffer_a ? buffer_b : buffer_a);
+                    p.source[i] = src;
+                    p.target[i - 1] = src;
+                }
+            });
+            for (std::size_t i = 0; i + 1 < size; ++i) {
+                const std::size_t n = p.shapes[i + 1].numel();
+                if (p.target[i] == buffer_a && n > p.a_elements) p.a_elements = n;
+                if (p.target[i] == buffer_b && n > p.b_elements) p.b_elements = n;
+            }
+        }
+        return p;
+    }
+
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        const auto p = plan<T>(in);
+        std::size_t child_scratch = 0;
+        boost::hana::for_each(indices, [&](auto i) {
+            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            const std::size_t s = detail::scratch_elements<Child, T>(p.shapes[decltype(i)::value], n);
+            if (s > child_scratch) child_scratch = s;
+        });
+        return detail::aligned_elements(n * p.a_elements, sizeof(T)) +
+               detail::aligned_elements(n * p.b_elements, sizeof(T)) + child_scratch;
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        static constexpr auto p = plan<T>(In);
+        T* const a = scratch;
+        T* const b = a + detail::aligned_elements(N * p.a_elements, sizeof(T));
+        T* const child_scratch = b + detail::aligned_elements(N * p.b_elements, sizeof(T));
+        auto buffer = [&](detail::buffer_id id) -> T* {
+            switch (id) {
+                case detail::chain_output: return out;
+                case detail::buffer_a: return a;
+                case detail::buffer_b: return b;
+                default: return nullptr;  // the chain's input is read through `in`
+            }
+        };
+        if constexpr (size == 0) {
+            if (in != out)
+                for (std::size_t k = 0; k < N * In.numel(); ++k) out[k] = in[k];
+        }
+        boost::hana::for_each(indices, [&](auto i) {
+            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            constexpr std::size_t k = decltype(i)::value;
+            const T* source = p.source[k] == detail::chain_input ? in : buffer(p.source[k]);
+            detail::forward_module<Child, T, p.shapes[k], N>(state + p.state_offset[k], source, buffer(p.target[k]),
+                                                             child_scratch);
+        });
+    }
+
+private:
+    static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>);
+};
+
+}  // namespace typenet

@@ -1,0 +1,84 @@
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <random>
+
+#include <typenet/typenet.hpp>
+
+#include "../examples/simple_mnist_model.hpp"
+
+using namespace typenet;
+using M = Model<SimpleMNISTModel<>, Input<1, 28, 28>, float, 4>;
+
+static_assert(M::output_shape == shape{10});
+static_assert(std::is_same_v<M::input_type, Tensor<float, 1, 28, 28>>);
+static_assert(std::is_same_v<M::batch_output_type<4>, Tensor<float, 4, 10>>);
+// Workspace for 4 samples, per sample: the model's chain keeps the features' output (128x4x4)
+// for the classifier; inside, features alternates two buffers, the largest values they hold
+// being conv 0's output (32x28x28) and the first pool's (32x14x14); classifier's needs (2048 for
+// Flatten's copy, 256) are smaller and share that space. All compile-time constants.
+static_assert(M::workspace_elements == 4 * (128 * 4 * 4 + 32 * 28 * 28 + 32 * 14 * 14));
+
+template <class Model>
+void randomize(Model& model, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::normal_distribution<float> normal(0.0f, 0.1f);
+    for (const state_entry& e : Model::state_dict) {
+        if (e.dtype != dtype_of<typename Model::scalar_type>) continue;
+        auto* values = reinterpret_cast<typename Model::scalar_type*>(model.bytes(e).data());
+        for (std::size_t i = 0; i < e.numel; ++i) values[i] = normal(gen);
+    }
+}
+
+TEST_CASE("a batch gives each sample's single forward") {
+    auto model = std::make_unique<M>();
+    randomize(*model, 1);
+    auto batch = std::make_unique<M::batch_input_type<4>>();
+    std::mt19937 gen(2);
+    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+    for (float& v : *batch) v = uniform(gen);
+    M::batch_output_type<4> batch_out;
+    model->forward(*batch, batch_out);
+    for (std::size_t n = 0; n < 4; ++n) {
+        M::input_type one;
+        std::copy_n(batch->data() + n * one.size, one.size, one.data());
+        const M::output_type out = model->forward(one);
+        for (std::size_t k = 0; k < 10; ++k) CHECK(out[k] == Approx(batch_out(n, k)).epsilon(1e-6));
+    }
+    // Smaller compile-time batches use the same workspace.
+    M::batch_output_type<2> two_out;
+    model->forward(*reinterpret_cast<const M::batch_input_type<2>*>(batch.get()), two_out);
+    CHECK(two_out(1, 3) == batch_out(1, 3));
+}
+
+TEST_CASE("a new model holds PyTorch's initial buffers and zero parameters") {
+    using BN = Model<Sequential<Linear<3, 2>, BatchNorm1d<2>>, Input<3>>;
+    auto model = std::make_unique<BN>();
+    CHECK(model->at<"1.weight">()[1] == 1.0f);
+    CHECK(model->at<"1.running_var">()[0] == 1.0f);
+    CHECK(model->at<"1.running_mean">()[0] == 0.0f);
+    CHECK(model->at<"1.num_batches_tracked">()[0] == 0);
+    CHECK(model->at<"0.weight">()[5] == 0.0f);
+    static_assert(std::is_same_v<decltype(model->at<"1.num_batches_tracked">()), std::span<std::int64_t, 1>>);
+    static_assert(std::is_same_v<decltype(model->at<"0.weight">()), std::span<float, 6>>);
+}
+
+TEST_CASE("typed and byte access reach the same entry in the block") {
+    auto model = std::make_unique<M>();
+    model->at<"classifier.7.bias">()[9] = 2.5f;
+    const auto bytes = model->bytes("classifier.7.bias");
+    CHECK(bytes.size() == 40);
+    float last;
+    std::memcpy(&last, bytes.data() + 36, 4);
+    CHECK(last == 2.5f);
+    CHECK(reinterpret_cast<std::uintptr_t>(model->state().data()) % 64 == 0);
+}
+
+TEST_CASE("requires_grad is kept per parameter, like freezing model.features") {
+    auto model = std::make_unique<M>();
+    CHECK(model->requires_grad("features.0.weight"));
+    model->set_requires_grad("features", false);
+    CHECK_FALSE(model->requires_grad("features.3.bias"));
+    CHECK(model->requires_grad("classifier.1.weight"));
+    CHECK_THROWS_AS(model->set_requires_grad("feature", false), state_dict_error);
+}

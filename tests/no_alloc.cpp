@@ -1,0 +1,50 @@
+// The forward pass allocates nothing: every operator new during forward is counted.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include <typenet/typenet.hpp>
+
+#include "../examples/simple_mnist_model.hpp"
+#include "reference/models.hpp"
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+TEST_CASE("forward allocates nothing, for one sample and for a batch") {
+    using M = typenet::Model<reference::simple_mnist_batch_norm, typenet::Input<1, 28, 28>, float, 8>;
+    auto model = std::make_unique<M>();
+    auto batch = std::make_unique<M::batch_input_type<8>>();
+    auto batch_out = std::make_unique<M::batch_output_type<8>>();
+    M::input_type one{};
+    M::output_type out;
+
+    // The counter sees allocations: a sanity check that the test can fail.
+    counting = true;
+    auto probe = std::make_unique<int>(1);
+    counting = false;
+    REQUIRE(allocations == 1);
+
+    allocations = 0;
+    counting = true;
+    model->forward(one, out);
+    model->forward(*batch, *batch_out);
+    counting = false;
+    CHECK(allocations == 0);
+}

@@ -1,0 +1,46 @@
+#include <catch2/catch.hpp>
+
+#include <typenet/typenet.hpp>
+
+using namespace typenet;
+
+// Positional names count every child, parameterless ones too (the seed's features.0, .3, .6).
+using Positional = Sequential<Conv2d<1, 2, 3>, ReLU, MaxPool2d<2>, Conv2d<2, 4, 3>>;
+using P = Model<Positional, Input<1, 12, 12>>;
+static_assert(P::state_dict[0].key == "0.weight" && P::state_dict[2].key == "3.weight");
+
+// Named children, like nn.Sequential(OrderedDict([...])), nested to any depth.
+using Named3 = Sequential<Named<"a", Sequential<Named<"b", Sequential<Named<"c", Linear<2, 2>>>>>>>;
+static_assert(Model<Named3, Input<2>>::state_dict[0].key == "a.b.c.weight");
+
+// Mixed: unnamed children keep their position.
+using Mixed = Sequential<Linear<2, 3>, Named<"head", Linear<3, 1>>>;
+static_assert(Model<Mixed, Input<2>>::state_dict[2].key == "head.weight");
+
+// An empty Sequential is the identity, as nn.Sequential().
+static_assert(Model<Sequential<>, Input<3>>::output_shape == shape{3});
+
+// The chain plan: in-place children reuse the buffer they read; two scratch buffers suffice.
+using Chain = Sequential<Linear<4, 8>, ReLU, Linear<8, 16>, ReLU, Linear<16, 2>>;
+constexpr auto plan = Chain::plan<float>(shape{4});
+static_assert(plan.source[0] == detail::chain_input);
+static_assert(plan.target[4] == detail::chain_output);
+static_assert(plan.target[0] == plan.source[1] && plan.source[1] == plan.target[1], "ReLU runs in place");
+static_assert(plan.target[1] != plan.target[2], "Linear never writes over its input");
+static_assert(plan.a_elements + plan.b_elements == 8 + 16);
+static_assert(Chain::in_place == false && Sequential<ReLU, Dropout<>>::in_place);
+
+TEST_CASE("a chain of in-place children leaves the input untouched") {
+    using M = Model<Sequential<ReLU, Identity>, Input<3>>;
+    M model;
+    const M::input_type x{-1, 2, -3};
+    const M::output_type y = model.forward(x);
+    CHECK((x[0] == -1 && x[2] == -3));
+    CHECK((y[0] == 0 && y[1] == 2 && y[2] == 0));
+}
+
+TEST_CASE("an empty Sequential copies its input") {
+    Model<Sequential<>, Input<2>> model;
+    const auto y = model.forward({5, 6});
+    CHECK((y[0] == 5 && y[1] == 6));
+}
