@@ -1,0 +1,1 @@
+# Fuzz targets for the zip reader and the unpickler.

@@ -1,0 +1,1 @@
+# Fuzz target for the safetensors parser.

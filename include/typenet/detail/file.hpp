@@ -1,0 +1,114 @@
+// Whole-file reads, and writes that never leave a partial file at the destination.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "../error.hpp"
+
+namespace typenet::detail {
+
+inline std::string system_error_text() { return std::strerror(errno); }
+
+// Reads a whole file. Failures name the file and the reason.
+inline std::shared_ptr<const std::vector<std::byte>> read_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw format_error(concat({"typenet: cannot open ", path.string(), ": ", system_error_text()}));
+    auto bytes = std::make_shared<std::vector<std::byte>>();
+    std::size_t size = 0;
+    try {
+        std::error_code ec;
+        const auto expected = std::filesystem::file_size(path, ec);
+        if (!ec) bytes->resize(expected);
+        for (;;) {
+            if (size == bytes->size()) bytes->resize(bytes->empty() ? 65536 : bytes->size() * 2);
+            const ssize_t n = ::read(fd, bytes->data() + size, bytes->size() - size);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw format_error(concat({"typenet: cannot read ", path.string(), ": ", system_error_text()}));
+            }
+            if (n == 0) break;
+            size += std::size_t(n);
+        }
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    bytes->resize(size);
+    return bytes;
+}
+
+// Writes a file atomically: the data goes to a temporary file in the destination's directory,
+// which is flushed to disk and then renamed over the destination. A crash or a full disk leaves
+// the destination as it was; the temporary file is removed on failure. `produce` receives a
+// function that writes a chunk of bytes.
+using chunk_writer = std::function<void(std::span<const std::byte>)>;
+
+inline void write_file_atomically(const std::filesystem::path& destination,
+                                  const std::function<void(const chunk_writer&)>& produce) {
+    const std::filesystem::path dir = destination.has_parent_path() ? destination.parent_path() : ".";
+    std::string pattern = (dir / ("." + destination.filename().string() + ".tmp-XXXXXX")).string();
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0)
+        throw format_error(concat({"typenet: cannot create a temporary file in ", dir.string(), " to write ",
+                                   destination.string(), ": ", system_error_text()}));
+    auto fail = [&](std::string_view what) {
+        const std::string reason = system_error_text();
+        ::close(fd);
+        ::unlink(pattern.c_str());
+        throw format_error(concat({"typenet: cannot ", what, " ", destination.string(), ": ", reason,
+                                   " (the destination was not changed)"}));
+    };
+    try {
+        produce([&](std::span<const std::byte> chunk) {
+            while (!chunk.empty()) {
+                const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    fail("write");
+                }
+                chunk = chunk.subspan(std::size_t(n));
+            }
+        });
+    } catch (const format_error&) {
+        throw;
+    } catch (...) {
+        ::close(fd);
+        ::unlink(pattern.c_str());
+        throw;
+    }
+    if (::fchmod(fd, 0644) != 0) fail("set the permissions of");
+    if (::fsync(fd) != 0) fail("flush");
+    if (::close(fd) != 0) {
+        const std::string reason = system_error_text();
+        ::unlink(pattern.c_str());
+        throw format_error(concat({"typenet: cannot write ", destination.string(), ": ", reason,
+                                   " (the destination was not changed)"}));
+    }
+    if (::rename(pattern.c_str(), destination.c_str()) != 0) {
+        const std::string reason = system_error_text();
+        ::unlink(pattern.c_str());
+        throw format_error(concat({"typenet: cannot rename the temporary file to ", destination.string(), ": ",
+                                   reason, " (the destination was not changed)"}));
+    }
+    // The rename itself is durable once the directory is flushed.
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+}
+
+}  // namespace typenet::detail
