@@ -17,7 +17,8 @@
 // - `propagate`: the forward kernel for a compile-time batch of N samples. The model hands it the
 //   layer's entries (`layer_params`) inside the model's contiguous state block. Tuned kernels
 //   replace a layer's `propagate` without touching anything else.
-// - optional `in_place = true`: propagate also works when `in == out` (elementwise layers).
+// - optional `in_place = true`: propagate also works when `in == out` (elementwise layers);
+// - optional `state_dict_version`: PyTorch's Module._version, recorded in saved files (default 1).
 #pragma once
 
 #include <array>

@@ -64,7 +64,7 @@ public:
         for (std::size_t i = 0; i < out.size(); ++i) {
             const auto& row = analysis::table.modules[i];
             out[i] = {analysis::text(row.path_offset, row.path_length), row.type_name, row.depth,
-                      row.input, row.output, row.first_entry, row.end_entry, row.is_layer};
+                      row.input, row.output, row.first_entry, row.end_entry, row.is_layer, row.version};
         }
         return out;
     }();

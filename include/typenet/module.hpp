@@ -28,12 +28,19 @@ struct child_name {
     bool positional = true;
 };
 
+// What visitors learn of a module when they enter it.
+struct module_description {
+    std::string_view type_name;
+    bool is_layer;
+    int version;  // PyTorch's Module._version, which state_dict()._metadata records (BatchNorm: 2)
+};
+
 // The visitor that only follows shapes. After a failed rule it stops checking (later layers see
 // a made-up shape), so that only the first error is reported.
 struct shape_visitor {
     bool ok = true;
     constexpr bool checking() const { return ok; }
-    constexpr void enter(child_name, std::string_view, shape, bool) {}
+    constexpr void enter(child_name, const module_description&, shape) {}
     constexpr void leave(shape) {}
     constexpr void fail(const shape_check&) { ok = false; }
     constexpr void entry(const state_spec&) {}
@@ -53,11 +60,17 @@ concept Module = Layer<M> || Container<M>;
 
 namespace detail {
 
+template <class M>
+inline constexpr int state_dict_version = [] {
+    if constexpr (requires { M::state_dict_version; }) return int(M::state_dict_version);
+    else return 1;
+}();
+
 // Walks module M, named `name` inside its parent, for a per-sample input shape `in`. Visitors see
 // enter / state entries / a failed shape rule / leave, in PyTorch's state_dict order.
 template <Module M, class V>
 constexpr shape visit_module(V& v, child_name name, shape in) {
-    v.enter(name, M::type_name, in, Layer<M>);
+    v.enter(name, module_description{M::type_name, Layer<M>, state_dict_version<M>}, in);
     shape out = in;
     if constexpr (Layer<M>) {
         if (v.checking()) {

@@ -39,6 +39,7 @@ struct module_info {
     typenet::shape input_shape, output_shape;  // per sample
     std::size_t first_entry, end_entry;        // its state entries, children's included: [first, end)
     bool is_layer;
+    int version;                  // PyTorch's Module._version, kept in state_dict()._metadata
 };
 
 // The module at `path` ("" is the model), or nullptr.

@@ -61,7 +61,7 @@ struct count_visitor {
     std::size_t error_path_length = 0;
 
     constexpr bool checking() const { return !failed; }
-    constexpr void enter(const child_name& name, std::string_view, shape, bool) {
+    constexpr void enter(const child_name& name, const module_description&, shape) {
         path.push(name);
         ++modules;
         chars += path.length;
@@ -85,6 +85,7 @@ struct count_visitor {
 struct module_row {
     std::size_t path_offset = 0, path_length = 0;
     std::string_view type_name;
+    int version = 1;
     std::size_t depth = 0;
     shape input, output;
     std::size_t first_entry = 0, end_entry = 0;
@@ -112,16 +113,17 @@ struct table_visitor {
         for (char c : s) pool[used_chars++] = c;
         return offset;
     }
-    constexpr void enter(const child_name& name, std::string_view type_name, shape in, bool is_layer) {
+    constexpr void enter(const child_name& name, const module_description& description, shape in) {
         path.push(name);
         module_row& row = modules[module_count];
         row.path_offset = store(path.view());
         row.path_length = path.length;
-        row.type_name = type_name;
+        row.type_name = description.type_name;
+        row.version = description.version;
         row.depth = path.depth - 1;
         row.input = in;
         row.first_entry = entry_count;
-        row.is_layer = is_layer;
+        row.is_layer = description.is_layer;
         open[path.depth - 1] = module_count++;
     }
     constexpr void leave(shape out) {
