@@ -107,9 +107,15 @@ inline constexpr std::size_t state_bytes = [] {
     return v.bytes;
 }();
 
+// Layers that need scratch memory (im2col rows, transposed inputs) say how much with
+// `template <class T> static constexpr std::size_t scratch_elements(shape in, std::size_t n)` and
+// receive it as a fourth argument of propagate.
+template <class M, class T>
+concept needs_scratch = requires(shape s) { M::template scratch_elements<T>(s, std::size_t(1)); };
+
 template <Module M, class T>
 constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-    if constexpr (Container<M>) return M::template scratch_elements<T>(in, n);
+    if constexpr (needs_scratch<M, T>) return M::template scratch_elements<T>(in, n);
     else return 0;
 }
 
@@ -123,6 +129,7 @@ inline constexpr bool in_place = [] {
 template <Module M, class T, shape In, std::size_t N>
 inline void forward_module(const std::byte* state, const T* in, T* out, T* scratch) {
     if constexpr (Container<M>) M::template forward<T, In, N>(state, in, out, scratch);
+    else if constexpr (needs_scratch<M, T>) M::template propagate<T, In, N>(layer_params<M, T>{state}, in, out, scratch);
     else M::template propagate<T, In, N>(layer_params<M, T>{state}, in, out);
 }
 

@@ -1,19 +1,20 @@
 // load_state_dict and save_state_dict: PyTorch's workflow, in C++.
 //
-//     # Python                                               // C++
-//     torch.save(model.state_dict(), "w.pth")                typenet::save_state_dict(*model, "/tmp/w.pth");
-//     model = SimpleMNISTModel()                             auto model = std::make_unique<typenet::Model<
-//     model.load_state_dict(torch.load("w.pth"))                 SimpleMNISTModel<>, typenet::Input<1, 28, 28>>>();
-//     model.eval()                                           typenet::load_state_dict(*model, "/tmp/w.pth");
+//   # Python                                            // C++
+//   torch.save(model.state_dict(), "w.pth")             typenet::save_state_dict(*model, "w.pth");
+//   model = SimpleMNISTModel()                          auto model = std::make_unique<typenet::Model<
+//   model.load_state_dict(torch.load("w.pth"))              SimpleMNISTModel<>, typenet::Input<1, 28, 28>>>();
+//   model.eval()                                        typenet::load_state_dict(*model, "w.pth");
 //
 //     using M = typenet::Model<typenet::Linear<4, 2>, typenet::Input<4>>;
 //     auto model = std::make_unique<M>();
-//     typenet::save_state_dict(*model, "/tmp/typenet_linear.pth");   // a zip .pth that torch.load reads
-//     typenet::load_state_dict(*model, "/tmp/typenet_linear.pth");   // strict, like PyTorch's default
+//     typenet::checkpoint file;                       // what read_pth / read_safetensors return
+//     file.source = "<memory>";
 //     typenet::load_options options;                  // PyTorch's strict=False, and a DataParallel file
 //     options.strict = false;
 //     options.checkpoint_prefix = "module.";
-//     typenet::load_result r = typenet::load_state_dict(*model, "/tmp/typenet_linear.pth", options);
+//     typenet::load_result r = typenet::load_state_dict(*model, file, options);
+//     // r.missing_keys == {"weight", "bias"}
 //
 // Loading is strict by default: missing keys, unexpected keys and shape mismatches are collected
 // and reported together, worded as PyTorch words them, and the model is left unchanged.

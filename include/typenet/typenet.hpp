@@ -1,11 +1,13 @@
 // typenet: neural networks as C++ types. Include this for everything, or the single headers.
 #pragma once
 
+#include "checkpoint.hpp"
 #include "layer.hpp"
 #include "model.hpp"
 #include "module.hpp"
 #include "options.hpp"
 #include "sequential.hpp"
+#include "serialization.hpp"
 #include "shape.hpp"
 #include "state_dict.hpp"
 #include "summary.hpp"

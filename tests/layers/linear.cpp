@@ -22,7 +22,7 @@ TEST_CASE("Linear computes x W^T + b") {
     std::memcpy(block + 64, b, sizeof b);  // each entry starts on a 64-byte boundary
     const float x[3] = {1, 1, 2};
     float y[2] = {};
-    L::propagate<float, shape{3}, 1>(layer_params<L, float>{reinterpret_cast<const std::byte*>(block)}, x, y);
+    L::propagate<float, shape{3}, 1>(layer_params<L, float>{reinterpret_cast<const std::byte*>(block)}, x, y, nullptr);
     CHECK(y[0] == 19);
     CHECK(y[1] == 41);
 }

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../detail/gemm.hpp"
+#include "../detail/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 
@@ -39,20 +41,41 @@ struct Linear {
         return {out};
     }
 
-    // Reference kernel: one dot product per output.
+    // Rows of in_features values in a batch of n samples of shape `in`.
+    static constexpr std::size_t rows(shape in, std::size_t n) { return n * in.numel() / InFeatures; }
+    // Few rows: dot products, reading the weights once per row (memory-bound anyway). Many rows:
+    // one product of the weights with the transposed input, vectorised along the rows.
+    template <class T>
+    static constexpr bool by_rows(shape in, std::size_t n) {
+        return rows(in, n) < detail::simd<T>::lanes / 2;
+    }
+
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        if (by_rows<T>(in, n)) return 0;
+        const std::size_t padded = detail::round_up(rows(in, n), detail::simd<T>::lanes);
+        return (InFeatures + OutFeatures) * padded;
+    }
+
     template <class T, shape In, std::size_t N>
-    static void propagate(layer_params<Linear, T> params, const T* in, T* out) {
-        constexpr std::size_t rows = N * In.numel() / InFeatures;
+    static void propagate(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
+        constexpr std::size_t R = rows(In, N);
         const T* weight = params.template get<0>();
-        for (std::size_t r = 0; r < rows; ++r) {
-            const T* x = in + r * InFeatures;
-            for (std::size_t o = 0; o < OutFeatures; ++o) {
-                const T* w = weight + o * InFeatures;
-                T sum = 0;
-                for (std::size_t i = 0; i < InFeatures; ++i) sum += x[i] * w[i];
-                if constexpr (has_bias) sum += params.template get<1>()[o];
-                out[r * OutFeatures + o] = sum;
+        const T* bias_values = nullptr;
+        if constexpr (has_bias) bias_values = params.template get<1>();
+        if constexpr (by_rows<T>(In, N)) {
+            detail::dot_rows<T, R, OutFeatures, InFeatures>::run(in, weight, out, bias_values);
+        } else {
+            constexpr std::size_t padded = detail::round_up(R, detail::simd<T>::lanes);
+            T* transposed = scratch;                          // [in_features][padded rows]
+            T* product = scratch + InFeatures * padded;       // [out_features][padded rows]
+            for (std::size_t k = 0; k < InFeatures; ++k) {
+                for (std::size_t r = 0; r < R; ++r) transposed[k * padded + r] = in[r * InFeatures + k];
+                for (std::size_t r = R; r < padded; ++r) transposed[k * padded + r] = T(0);
             }
+            detail::gemm<T, OutFeatures, padded, InFeatures>::run(weight, transposed, product, bias_values);
+            for (std::size_t r = 0; r < R; ++r)
+                for (std::size_t o = 0; o < OutFeatures; ++o) out[r * OutFeatures + o] = product[o * padded + r];
         }
     }
 };

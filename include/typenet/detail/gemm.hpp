@@ -1,0 +1,118 @@
+// Matrix products for the layers' kernels, with every size a compile-time constant.
+//
+// gemm: C = A B (+ a bias per row of C), A broadcast element by element, B and C walked in
+// vectors. Layers arrange their activations so that B is them (im2col rows for Conv2d, the
+// transposed input for Linear) and A is the weights in PyTorch's own layout: no weight is ever
+// repacked, so the model's state block stays the single source of truth.
+//
+// dot_rows: y[n] = x . W[n] for a few rows x (Linear on one sample), W in PyTorch's layout.
+#pragma once
+
+#include <cstddef>
+
+#include "simd.hpp"
+
+namespace typenet::detail {
+
+// Registers available for a tile: 32 vector registers with AVX-512, 16 otherwise.
+inline constexpr std::size_t vector_registers = vector_bytes == 64 ? 32 : 16;
+
+// C[M][N] = A[M][K] B[K][N] (+ bias[m] on row m). Row strides: K for A, N for B and C. N must be a
+// multiple of simd<T>::lanes (callers pad).
+template <class T, std::size_t M, std::size_t N, std::size_t K, std::size_t MR_override = 0, std::size_t NV_override = 0,
+          std::size_t KC_override = 0>
+struct gemm {
+    using S = simd<T>;
+    using V = typename S::type;
+    static constexpr std::size_t L = S::lanes;
+    static_assert(N % L == 0, "gemm: pad N to a multiple of the vector width");
+    static constexpr std::size_t vectors = N / L;
+    // Tile: MR rows of A by NV vectors of B, MR * NV accumulators + NV vectors of B + 1 broadcast.
+    static constexpr std::size_t NV_default = vectors < (vector_registers == 32 ? 4 : 2) ? vectors : (vector_registers == 32 ? 4 : 2);
+    static constexpr std::size_t NV = NV_override ? NV_override : NV_default;
+    static constexpr std::size_t MR_max = (vector_registers - NV - 2) / NV < 6 ? (vector_registers - NV - 2) / NV : 6;
+    static constexpr std::size_t MR = MR_override ? MR_override : (M < MR_max ? M : MR_max);
+    // Rows of B per pass: NV vectors by KC rows fill about 32 KiB, half of a typical L1.
+    static constexpr std::size_t KC_budget = 32768 / (NV * L * sizeof(T));
+    static constexpr std::size_t KC = KC_override ? KC_override : (K < KC_budget ? K : (KC_budget > 0 ? KC_budget : 1));
+
+    [[gnu::always_inline]] static void run(const T* A, const T* B, T* C, const T* bias) {
+        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV>(A, B, C, bias, n0);
+        if constexpr (vectors % NV != 0) panel<vectors % NV>(A, B, C, bias, N - (vectors % NV) * L);
+    }
+
+private:
+    template <std::size_t NVt>
+    [[gnu::always_inline]] static void panel(const T* A, const T* B, T* C, const T* bias, std::size_t n0) {
+        for (std::size_t k0 = 0; k0 < K; k0 += KC) {
+            const std::size_t k1 = k0 + KC < K ? k0 + KC : K;
+            for (std::size_t m0 = 0; m0 + MR <= M; m0 += MR) tile<MR, NVt>(A, B, C, bias, m0, n0, k0, k1);
+            if constexpr (M % MR != 0) tile<M % MR, NVt>(A, B, C, bias, M - M % MR, n0, k0, k1);
+        }
+    }
+
+    template <std::size_t MRt, std::size_t NVt>
+    [[gnu::always_inline]] static void tile(const T* A, const T* B, T* C, const T* bias, std::size_t m0,
+                                            std::size_t n0, std::size_t k0, std::size_t k1) {
+        V acc[MRt][NVt];
+        for (std::size_t i = 0; i < MRt; ++i)
+            for (std::size_t j = 0; j < NVt; ++j)
+                acc[i][j] = k0 == 0 ? V{} : S::load(C + (m0 + i) * N + n0 + j * L);
+        for (std::size_t k = k0; k < k1; ++k) {
+            V b[NVt];
+            for (std::size_t j = 0; j < NVt; ++j) b[j] = S::load(B + k * N + n0 + j * L);
+            for (std::size_t i = 0; i < MRt; ++i) {
+                const V a = S::broadcast(A[(m0 + i) * K + k]);
+                for (std::size_t j = 0; j < NVt; ++j) acc[i][j] += a * b[j];
+            }
+        }
+        const bool last = k1 == K;
+        for (std::size_t i = 0; i < MRt; ++i) {
+            const V add = (last && bias) ? S::broadcast(bias[m0 + i]) : V{};
+            for (std::size_t j = 0; j < NVt; ++j) S::store(C + (m0 + i) * N + n0 + j * L, acc[i][j] + add);
+        }
+    }
+};
+
+// y[r][n] = x[r] . W[n] (+ bias[n]) for R rows x of length K and N rows W of length K, all
+// contiguous: Linear on a handful of samples, where the weights are read once and memory speed
+// is what counts. Vectors run along K; a tile's sums are finished with simd::sums.
+template <class T, std::size_t R, std::size_t N, std::size_t K>
+struct dot_rows {
+    using S = simd<T>;
+    using V = typename S::type;
+    static constexpr std::size_t L = S::lanes;
+    static constexpr std::size_t NR = L;  // rows of W per tile: one vector of results
+    static constexpr std::size_t K_vectors = K / L;
+
+    [[gnu::always_inline]] static void run(const T* x, const T* W, T* y, const T* bias) {
+        for (std::size_t r = 0; r < R; ++r) {
+            std::size_t n0 = 0;
+            for (; n0 + NR <= N; n0 += NR) {
+                V acc[NR];
+                for (std::size_t j = 0; j < NR; ++j) acc[j] = V{};
+                for (std::size_t kv = 0; kv < K_vectors; ++kv) {
+                    const V xv = S::load(x + r * K + kv * L);
+                    for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W + (n0 + j) * K + kv * L);
+                }
+                V out = S::sums(acc);
+                if constexpr (K % L != 0)
+                    for (std::size_t j = 0; j < NR; ++j)
+                        for (std::size_t k = K_vectors * L; k < K; ++k) out[j] += x[r * K + k] * W[(n0 + j) * K + k];
+                if (bias) out += S::load(bias + n0);
+                S::store(y + r * N + n0, out);
+            }
+            for (; n0 < N; ++n0) {  // the last rows of W, fewer than a vector
+                V acc{};
+                for (std::size_t kv = 0; kv < K_vectors; ++kv)
+                    acc += S::load(x + r * K + kv * L) * S::load(W + n0 * K + kv * L);
+                T sum = 0;
+                for (std::size_t l = 0; l < L; ++l) sum += acc[l];
+                for (std::size_t k = K_vectors * L; k < K; ++k) sum += x[r * K + k] * W[n0 * K + k];
+                y[r * N + n0] = bias ? sum + bias[n0] : sum;
+            }
+        }
+    }
+};
+
+}  // namespace typenet::detail

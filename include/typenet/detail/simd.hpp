@@ -1,0 +1,71 @@
+// Vectors as wide as the target's registers: 64 bytes with AVX-512, 32 with AVX, 16 otherwise.
+// The width comes from the compiler's target (-march), never from an assumption; the kernels are
+// written once over `simd<T>::lanes` with GCC/Clang vector extensions.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+namespace typenet::detail {
+
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+template <class T>
+struct simd {
+    static constexpr std::size_t lanes = vector_bytes / sizeof(T);
+    typedef T type __attribute__((vector_size(vector_bytes)));
+    // The same vector at any element alignment, and allowed to alias T.
+    typedef T unaligned __attribute__((vector_size(vector_bytes), aligned(sizeof(T)), may_alias));
+
+    [[gnu::always_inline]] static type load(const T* p) { return *reinterpret_cast<const unaligned*>(p); }
+    [[gnu::always_inline]] static void store(T* p, type v) { *reinterpret_cast<unaligned*>(p) = v; }
+    // Written lane by lane so that compilers emit one broadcast (a `type{} + x` would add -0.0 first).
+    [[gnu::always_inline]] static type broadcast(T x) { return splat(x, std::make_index_sequence<lanes>{}); }
+
+    // Lane i of the result is the sum of the lanes of v[i], for lanes vectors: a transpose-and-add
+    // tree of log2(lanes) levels instead of lanes separate horizontal sums.
+    [[gnu::always_inline]] static type sums(const type* v) {
+        type ordered[lanes];
+        for (std::size_t i = 0; i < lanes; ++i) ordered[i] = v[bit_reverse(i)];
+        return tree<lanes, lanes / 2>(ordered);
+    }
+
+private:
+    template <std::size_t... I>
+    [[gnu::always_inline]] static type splat(T x, std::index_sequence<I...>) {
+        return type{((void)I, x)...};
+    }
+    static constexpr std::size_t bit_reverse(std::size_t i) {
+        std::size_t r = 0;
+        for (std::size_t bit = 1; bit < lanes; bit <<= 1) r = (r << 1) | ((i & bit) ? 1 : 0);
+        return r;
+    }
+    // Adds the halves of blocks of size 2*Half: lanes of `a` fill the even blocks, lanes of `b` the odd ones.
+    template <std::size_t Half, std::size_t... I>
+    [[gnu::always_inline]] static type fold(type a, type b, std::index_sequence<I...>) {
+        const type low = __builtin_shufflevector(a, b, ((I / Half) % 2 == 0 ? I : lanes + I - Half)...);
+        const type high = __builtin_shufflevector(a, b, ((I / Half) % 2 == 0 ? I + Half : lanes + I)...);
+        return low + high;
+    }
+    template <std::size_t Count, std::size_t Half>
+    [[gnu::always_inline]] static type tree(const type* v) {
+        if constexpr (Count == 1) {
+            return v[0];
+        } else {
+            type next[Count / 2];
+            for (std::size_t i = 0; i < Count / 2; ++i)
+                next[i] = fold<Half>(v[2 * i], v[2 * i + 1], std::make_index_sequence<lanes>{});
+            return tree<Count / 2, Half / 2>(next);
+        }
+    }
+};
+
+constexpr std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+}  // namespace typenet::detail
