@@ -14,18 +14,19 @@ using M = Model<SimpleMNISTModel<>, Input<1, 28, 28>, float, 4>;
 static_assert(M::output_shape == shape{10});
 static_assert(std::is_same_v<M::input_type, Tensor<float, 1, 28, 28>>);
 static_assert(std::is_same_v<M::batch_output_type<4>, Tensor<float, 4, 10>>);
-// Workspace for 4 samples, per sample: the model's chain keeps the features' output (128x4x4)
-// for the classifier; inside, features alternates two buffers, the largest values they hold
-// being conv 0's output (32x28x28) and the first pool's (32x14x14); classifier's buffers are
-// smaller. After the buffers comes the largest scratch a single layer asks for (its im2col
-// rows, for instance). All compile-time constants.
+// The workspace of one sample: the model's chain keeps the features' output (128x4x4) for the
+// classifier; inside, features alternates two buffers, the largest values they hold being conv
+// 0's output (32x28x28) and the first pool's (32x14x14); classifier's buffers are smaller. After
+// the buffers comes the largest scratch a single layer asks for (its im2col rows, for instance).
+// A batch multiplies the buffers and may run features a few samples at a time (module.hpp).
+using One = Model<SimpleMNISTModel<>, Input<1, 28, 28>>;
 constexpr std::size_t largest_layer_scratch = std::max({
-    Conv2d<1, 32, 3, padding<1>>::scratch_elements<float>({1, 28, 28}, 4),
-    Conv2d<32, 64, 3, padding<1>>::scratch_elements<float>({32, 14, 14}, 4),
-    Conv2d<64, 128, 3, padding<1>>::scratch_elements<float>({64, 7, 7}, 4),
-    Linear<2048, 256>::scratch_elements<float>({2048}, 4), Linear<256, 128>::scratch_elements<float>({256}, 4),
-    Linear<128, 10>::scratch_elements<float>({128}, 4)});
-static_assert(M::workspace_elements == 4 * (128 * 4 * 4 + 32 * 28 * 28 + 32 * 14 * 14) + largest_layer_scratch);
+    Conv2d<1, 32, 3, padding<1>>::scratch_elements<float>({1, 28, 28}, 1),
+    Conv2d<32, 64, 3, padding<1>>::scratch_elements<float>({32, 14, 14}, 1),
+    Conv2d<64, 128, 3, padding<1>>::scratch_elements<float>({64, 7, 7}, 1),
+    Linear<2048, 256>::scratch_elements<float>({2048}, 1), Linear<256, 128>::scratch_elements<float>({256}, 1),
+    Linear<128, 10>::scratch_elements<float>({128}, 1)});
+static_assert(One::workspace_elements == 128 * 4 * 4 + 32 * 28 * 28 + 32 * 14 * 14 + largest_layer_scratch);
 
 template <class Model>
 void randomize(Model& model, unsigned seed) {

@@ -18,6 +18,8 @@
 //   layer's entries (`layer_params`) inside the model's contiguous state block. Tuned kernels
 //   replace a layer's `propagate` without touching anything else.
 // - optional `in_place = true`: propagate also works when `in == out` (elementwise layers);
+// - optional `sample_wise = true`: each sample is computed on its own and a larger batch brings
+//   nothing, so a batch may be run a few samples at a time (for the cache) and across threads;
 // - optional `state_dict_version`: PyTorch's Module._version, recorded in saved files (default 1).
 #pragma once
 
@@ -78,6 +80,12 @@ constexpr std::size_t aligned_bytes(std::size_t bytes) {
 constexpr std::size_t entry_bytes(const state_spec& spec, std::size_t scalar_size) {
     return aligned_bytes(spec.shape.numel() * (spec.int64 ? sizeof(std::int64_t) : scalar_size));
 }
+
+namespace detail {
+constexpr std::size_t aligned_elements(std::size_t n, std::size_t scalar_size) {
+    return aligned_bytes(n * scalar_size) / scalar_size;
+}
+}  // namespace detail
 
 template <class L>
 concept Layer = requires(shape s) {

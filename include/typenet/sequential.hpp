@@ -84,10 +84,6 @@ struct chain_plan {
     std::size_t a_elements = 0, b_elements = 0;  // per sample
 };
 
-constexpr std::size_t aligned_elements(std::size_t n, std::size_t scalar_size) {
-    return aligned_bytes(n * scalar_size) / scalar_size;
-}
-
 }  // namespace detail
 
 template <class... Entries>
@@ -101,6 +97,7 @@ struct Sequential {
                   "typenet::Sequential: child names must be non-empty, contain no '.', differ from each other "
                   "and from the positions of unnamed children");
     static constexpr bool in_place = (detail::in_place<typename detail::entry_traits<Entries>::module> && ...);
+    static constexpr bool sample_wise = (detail::sample_wise<typename detail::entry_traits<Entries>::module> && ...);
 
     template <class V>
     static constexpr shape visit(V& v, shape in) {

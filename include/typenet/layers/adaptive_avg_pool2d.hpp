@@ -21,6 +21,7 @@ struct AdaptiveAvgPool2d {
     static constexpr std::size_t output_h = OutH, output_w = OutW;
 
     static constexpr std::string_view type_name = "AdaptiveAvgPool2d";
+    static constexpr bool sample_wise = true;
     static constexpr std::array<state_spec, 0> state{};
 
     static constexpr shape_check infer(shape in) {

@@ -43,6 +43,7 @@ struct AvgPool2d {
                   "AvgPool2d: divisor_override must be at least 1");
 
     static constexpr std::string_view type_name = "AvgPool2d";
+    static constexpr bool sample_wise = true;
     static constexpr std::array<state_spec, 0> state{};
 
     static constexpr shape_check infer(shape in) {

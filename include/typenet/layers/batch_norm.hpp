@@ -36,6 +36,7 @@ struct batch_norm {
     static constexpr bool track_running_stats =
         option_t<option_kind::track_running_stats, typenet::track_running_stats<true>, Options...>::value;
     static constexpr bool in_place = true;
+    static constexpr bool sample_wise = track_running_stats;  // batch statistics need the whole batch
     static constexpr int state_dict_version = 2;  // _NormBase._version: num_batches_tracked exists
 
     static constexpr auto state = [] {

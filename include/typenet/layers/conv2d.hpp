@@ -53,6 +53,7 @@ struct Conv2d {
     static constexpr std::size_t window_w = dilation_w * (kernel_w - 1) + 1;
 
     static constexpr std::string_view type_name = "Conv2d";
+    static constexpr bool sample_wise = true;
     static constexpr auto state = [] {
         constexpr shape weight{OutChannels, InChannels / groups, kernel_h, kernel_w};
         if constexpr (has_bias)

@@ -21,6 +21,7 @@ struct FlattenDims {
     static constexpr std::string_view type_name = "Flatten";
     static constexpr std::array<state_spec, 0> state{};
     static constexpr bool in_place = true;
+    static constexpr bool sample_wise = true;
 
     static constexpr shape_check infer(shape in) {
         const long long rank = (long long)in.rank + 1;  // with the batch dimension

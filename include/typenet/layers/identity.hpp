@@ -16,6 +16,7 @@ struct Identity {
     static constexpr std::string_view type_name = "Identity";
     static constexpr std::array<state_spec, 0> state{};
     static constexpr bool in_place = true;
+    static constexpr bool sample_wise = true;
 
     static constexpr shape_check infer(shape in) { return {in}; }
 

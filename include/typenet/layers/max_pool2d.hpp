@@ -40,6 +40,7 @@ struct MaxPool2d {
     static constexpr std::size_t window_w = dilation_w * (kernel_w - 1) + 1;
 
     static constexpr std::string_view type_name = "MaxPool2d";
+    static constexpr bool sample_wise = true;
     static constexpr std::array<state_spec, 0> state{};
 
     static constexpr shape_check infer(shape in) {

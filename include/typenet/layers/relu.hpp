@@ -15,6 +15,7 @@ struct ReLU {
     static constexpr std::string_view type_name = "ReLU";
     static constexpr std::array<state_spec, 0> state{};
     static constexpr bool in_place = true;
+    static constexpr bool sample_wise = true;
 
     static constexpr shape_check infer(shape in) { return {in}; }
 
