@@ -14,19 +14,22 @@ using M = Model<SimpleMNISTModel<>, Input<1, 28, 28>, float, 4>;
 static_assert(M::output_shape == shape{10});
 static_assert(std::is_same_v<M::input_type, Tensor<float, 1, 28, 28>>);
 static_assert(std::is_same_v<M::batch_output_type<4>, Tensor<float, 4, 10>>);
-// The workspace of one sample: the model's chain keeps the features' output (128x4x4) for the
-// classifier; inside, features alternates two buffers, the largest values they hold being conv
-// 0's output (32x28x28) and the first pool's (32x14x14); classifier's buffers are smaller. After
-// the buffers comes the largest scratch a single layer asks for (its im2col rows, for instance).
-// A batch multiplies the buffers and may run features a few samples at a time (module.hpp).
+// The workspace of one sample. The model's chain keeps the features' output (128x4x4) for the
+// classifier. Inside features, each convolution runs fused with its ReLU and pooling (fusion.hpp),
+// so the chain's two buffers hold the fused steps' outputs: 32x14x14 and 128x7x7 in one, 64x7x7
+// in the other. The classifier's buffers are smaller. After the buffers comes the largest scratch
+// one step asks for: a fused convolution's scale and shift per channel plus its im2col rows.
 using One = Model<SimpleMNISTModel<>, Input<1, 28, 28>>;
-constexpr std::size_t largest_layer_scratch = std::max({
-    Conv2d<1, 32, 3, padding<1>>::scratch_elements<float>({1, 28, 28}, 1),
-    Conv2d<32, 64, 3, padding<1>>::scratch_elements<float>({32, 14, 14}, 1),
-    Conv2d<64, 128, 3, padding<1>>::scratch_elements<float>({64, 7, 7}, 1),
+constexpr std::size_t fused(std::size_t channels, std::size_t conv_scratch) {
+    return 2 * detail::aligned_elements(channels, sizeof(float)) + conv_scratch;
+}
+constexpr std::size_t largest_step_scratch = std::max({
+    fused(32, Conv2d<1, 32, 3, padding<1>>::scratch_elements<float>({1, 28, 28}, 1)),
+    fused(64, Conv2d<32, 64, 3, padding<1>>::scratch_elements<float>({32, 14, 14}, 1)),
+    fused(128, Conv2d<64, 128, 3, padding<1>>::scratch_elements<float>({64, 7, 7}, 1)),
     Linear<2048, 256>::scratch_elements<float>({2048}, 1), Linear<256, 128>::scratch_elements<float>({256}, 1),
     Linear<128, 10>::scratch_elements<float>({128}, 1)});
-static_assert(One::workspace_elements == 128 * 4 * 4 + 32 * 28 * 28 + 32 * 14 * 14 + largest_layer_scratch);
+static_assert(One::workspace_elements == 128 * 4 * 4 + 128 * 7 * 7 + 64 * 7 * 7 + largest_step_scratch);
 
 template <class Model>
 void randomize(Model& model, unsigned seed) {

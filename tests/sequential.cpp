@@ -30,6 +30,15 @@ static_assert(plan.target[1] != plan.target[2], "Linear never writes over its in
 static_assert(plan.a_elements + plan.b_elements == 8 + 16);
 static_assert(Chain::in_place == false && Sequential<ReLU, Dropout<>>::in_place);
 
+// Fusion: Conv2d [BatchNorm2d] [ReLU] [MaxPool2d] run as one step; the state_dict is unchanged.
+using Features = Sequential<Conv2d<1, 4, 3>, BatchNorm2d<4>, ReLU, MaxPool2d<2>, Conv2d<4, 4, 3>, ReLU, Linear<3, 2>>;
+static_assert(Features::step_lengths[0] == 4 && Features::step_lengths[4] == 2 && Features::step_lengths[6] == 1);
+static_assert(Sequential<Conv2d<1, 4, 3>, MaxPool2d<2, padding<1>>>::step_lengths[0] == 1,
+              "a padded pooling is not fused");
+static_assert(Sequential<Conv2d<1, 4, 3>, BatchNorm2d<4, track_running_stats<false>>>::step_lengths[0] == 1,
+              "batch statistics are not an affine map");
+static_assert(Model<Features, Input<1, 12, 12>>::state_dict.size() == 2 + 5 + 2 + 2);
+
 TEST_CASE("a chain of in-place children leaves the input untouched") {
     using M = Model<Sequential<ReLU, Identity>, Input<3>>;
     M model;

@@ -13,6 +13,8 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <boost/hana/at.hpp>
 #include <boost/hana/for_each.hpp>
@@ -20,6 +22,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include "detail/fixed_string.hpp"
+#include "detail/fusion.hpp"
 #include "module.hpp"
 
 namespace typenet {
@@ -71,17 +74,20 @@ constexpr bool names_valid(const std::array<std::string_view, Count>& names, con
     return true;
 }
 
-// Where each child of a chain reads and writes. Buffers: the chain's input and output, and two
-// scratch buffers A and B that alternate. In-place children (ReLU, Dropout...) reuse the buffer
-// they read, so a chain needs at most two intermediate buffers.
+// Where each step of a chain reads and writes (a step is one child, or a few fused ones, see
+// fusion.hpp). Buffers: the chain's input and output, and two scratch buffers A and B that
+// alternate. In-place steps (ReLU, Dropout...) reuse the buffer they read, so a chain needs at
+// most two intermediate buffers.
 enum buffer_id : unsigned char { chain_input, chain_output, buffer_a, buffer_b };
 
 template <std::size_t Count>
 struct chain_plan {
-    std::array<shape, Count + 1> shapes{};
-    std::array<std::size_t, Count> state_offset{};
-    std::array<buffer_id, Count> source{}, target{};
-    std::size_t a_elements = 0, b_elements = 0;  // per sample
+    std::array<shape, Count + 1> shapes{};              // per child: shapes[i] enters child i
+    std::array<std::size_t, Count> state_offset{};      // per child
+    std::array<std::size_t, Count + 1> step_begin{};    // per step: its first child
+    std::size_t steps = 0;
+    std::array<buffer_id, Count> source{}, target{};    // per step
+    std::size_t a_elements = 0, b_elements = 0;         // per sample
 };
 
 }  // namespace detail
@@ -98,6 +104,7 @@ struct Sequential {
                   "and from the positions of unnamed children");
     static constexpr bool in_place = (detail::in_place<typename detail::entry_traits<Entries>::module> && ...);
     static constexpr bool sample_wise = (detail::sample_wise<typename detail::entry_traits<Entries>::module> && ...);
+    static constexpr std::array<bool, size> child_in_place{detail::in_place<typename detail::entry_traits<Entries>::module>...};
 
     template <class V>
     static constexpr shape visit(V& v, shape in) {
@@ -109,6 +116,18 @@ struct Sequential {
         });
         return s;
     }
+
+    // The fused step that starts at child I, or void.
+    template <std::size_t I>
+    using fusion_at = typename decltype(detail::fusion_at<I, std::remove_cvref_t<decltype(children)>, size>())::type;
+    template <std::size_t I>
+    static constexpr std::size_t step_length() {
+        if constexpr (std::is_void_v<fusion_at<I>>) return 1;
+        else return fusion_at<I>::length;
+    }
+    static constexpr auto step_lengths = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::size_t, size>{step_length<I>()...};
+    }(std::make_index_sequence<size>{});
 
     template <class T>
     static constexpr auto plan(shape in) {
@@ -123,24 +142,27 @@ struct Sequential {
             p.state_offset[k] = offset;
             offset += state_bytes<Child, T>;
         });
-        if constexpr (size > 0) {
-            p.target[size - 1] = chain_output;
-            boost::hana::for_each(indices, [&](auto j) {
-                constexpr std::size_t i = size - 1 - decltype(j)::value;  // backwards: a child's target decides its source
-                using Child = typename decltype(+boost::hana::at(children, boost::hana::size_c<i>))::type;
-                if constexpr (i == 0) {
-                    p.source[0] = chain_input;
-                } else {
-                    buffer_id src = detail::in_place<Child> ? p.target[i] : (p.target[i] == buffer_a ? buffer_b : buffer_a);
-                    p.source[i] = src;
-                    p.target[i - 1] = src;
-                }
-            });
-            for (std::size_t i = 0; i + 1 < size; ++i) {
-                const std::size_t n = p.shapes[i + 1].numel();
-                if (p.target[i] == buffer_a && n > p.a_elements) p.a_elements = n;
-                if (p.target[i] == buffer_b && n > p.b_elements) p.b_elements = n;
+        for (std::size_t i = 0; i < size; i += step_lengths[i]) p.step_begin[p.steps++] = i;
+        p.step_begin[p.steps] = size;
+        if (p.steps == 0) return p;
+        // Backwards: a step's target decides its source; in-place steps read where they write.
+        p.target[p.steps - 1] = chain_output;
+        for (std::size_t s = p.steps; s-- > 0;) {
+            const std::size_t first = p.step_begin[s];
+            const bool in_place_step = step_lengths[first] == 1 && child_in_place[first];
+            const buffer_id source =
+                in_place_step ? p.target[s] : (p.target[s] == buffer_a ? buffer_b : buffer_a);
+            if (s == 0) {
+                p.source[0] = chain_input;
+            } else {
+                p.source[s] = source;
+                p.target[s - 1] = source;
             }
+        }
+        for (std::size_t s = 0; s + 1 < p.steps; ++s) {
+            const std::size_t n = p.shapes[p.step_begin[s + 1]].numel();
+            if (p.target[s] == buffer_a && n > p.a_elements) p.a_elements = n;
+            if (p.target[s] == buffer_b && n > p.b_elements) p.b_elements = n;
         }
         return p;
     }
@@ -148,14 +170,20 @@ struct Sequential {
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
         const auto p = plan<T>(in);
-        std::size_t child_scratch = 0;
+        std::size_t step_scratch = 0;
         boost::hana::for_each(indices, [&](auto i) {
-            using Child = typename decltype(+boost::hana::at(children, i))::type;
-            const std::size_t s = detail::scratch_elements<Child, T>(p.shapes[decltype(i)::value], n);
-            if (s > child_scratch) child_scratch = s;
+            constexpr std::size_t k = decltype(i)::value;
+            std::size_t s = 0;
+            if constexpr (std::is_void_v<fusion_at<k>>) {
+                using Child = typename decltype(+boost::hana::at(children, i))::type;
+                s = detail::scratch_elements<Child, T>(p.shapes[k], n);
+            } else {
+                s = fusion_at<k>::template scratch_elements<T>(p.shapes[k], n);
+            }
+            if (s > step_scratch) step_scratch = s;
         });
         return detail::aligned_elements(n * p.a_elements, sizeof(T)) +
-               detail::aligned_elements(n * p.b_elements, sizeof(T)) + child_scratch;
+               detail::aligned_elements(n * p.b_elements, sizeof(T)) + step_scratch;
     }
 
     template <class T, shape In, std::size_t N>
@@ -163,7 +191,7 @@ struct Sequential {
         static constexpr auto p = plan<T>(In);
         T* const a = scratch;
         T* const b = a + detail::aligned_elements(N * p.a_elements, sizeof(T));
-        T* const child_scratch = b + detail::aligned_elements(N * p.b_elements, sizeof(T));
+        T* const step_scratch = b + detail::aligned_elements(N * p.b_elements, sizeof(T));
         auto buffer = [&](detail::buffer_id id) -> T* {
             switch (id) {
                 case detail::chain_output: return out;
@@ -175,14 +203,24 @@ struct Sequential {
         if constexpr (size == 0) {
             if (in != out)
                 for (std::size_t k = 0; k < N * In.numel(); ++k) out[k] = in[k];
+        } else {
+            boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<p.steps>),
+                                  [&](auto s) {
+                constexpr std::size_t step = decltype(s)::value, first = p.step_begin[step];
+                const T* source = p.source[step] == detail::chain_input ? in : buffer(p.source[step]);
+                T* target = buffer(p.target[step]);
+                if constexpr (std::is_void_v<fusion_at<first>>) {
+                    using Child = typename decltype(+boost::hana::at(children, boost::hana::size_c<first>))::type;
+                    detail::forward_module<Child, T, p.shapes[first], N>(state + p.state_offset[first], source,
+                                                                         target, step_scratch);
+                } else {
+                    constexpr std::size_t length = step_lengths[first];
+                    const std::byte* states[length];
+                    for (std::size_t c = 0; c < length; ++c) states[c] = state + p.state_offset[first + c];
+                    fusion_at<first>::template run<T, p.shapes[first], N>(states, source, target, step_scratch);
+                }
+            });
         }
-        boost::hana::for_each(indices, [&](auto i) {
-            using Child = typename decltype(+boost::hana::at(children, i))::type;
-            constexpr std::size_t k = decltype(i)::value;
-            const T* source = p.source[k] == detail::chain_input ? in : buffer(p.source[k]);
-            detail::forward_module<Child, T, p.shapes[k], N>(state + p.state_offset[k], source, buffer(p.target[k]),
-                                                             child_scratch);
-        });
     }
 
 private:

@@ -25,6 +25,26 @@ struct size2 {
     constexpr size2(std::size_t height, std::size_t width) : h(height), w(width) {}
 };
 
+namespace detail {
+
+// A convolution's output stored as it is, plus the bias: one channel plane of one sample.
+template <class T>
+struct conv_output {
+    const T* bias;  // null without bias
+
+    template <shape Out>
+    static constexpr std::size_t output_size() { return Out.numel(); }
+
+    template <shape Out>
+    [[gnu::always_inline]] void store(const T* from, std::size_t channel, T* to) const {
+        constexpr std::size_t pixels = Out[1] * Out[2];
+        const T b = bias ? bias[channel] : T(0);
+        for (std::size_t p = 0; p < pixels; ++p) to[p] = from[p] + b;
+    }
+};
+
+}  // namespace detail
+
 template <std::size_t InChannels, std::size_t OutChannels, size2 KernelSize, class... Options>
 struct Conv2d {
     static_assert(options_accepted<void(option_kind::stride, option_kind::padding, option_kind::dilation,
@@ -99,20 +119,30 @@ struct Conv2d {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Conv2d, T> params, const T* in, T* out, T* scratch) {
+        const T* bias_values = nullptr;
+        if constexpr (has_bias) bias_values = params.template get<1>();
+        propagate_with<T, In, N>(params, detail::conv_output<T>{bias_values}, in, out, scratch);
+    }
+
+    // The convolution followed by `Post`, which stores each output channel of each sample: the
+    // bias alone (detail::conv_output), or with what follows fused in (detail::fused_conv).
+    template <class T, shape In, std::size_t N, class Post>
+    static void propagate_with(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
         constexpr std::size_t G = samples_per_pass<T>(In, N);
-        constexpr shape Out = infer(In).output;
+        constexpr std::size_t out_size = Post::template output_size<infer(In).output>();
         std::size_t n = 0;
         for (; n + G <= N; n += G)
-            propagate_samples<T, In, G>(params, in + n * In.numel(), out + n * Out.numel(), scratch);
+            propagate_samples<T, In, G>(params, post, in + n * In.numel(), out + n * out_size, scratch);
         if constexpr (N % G != 0)
-            propagate_samples<T, In, N % G>(params, in + n * In.numel(), out + n * Out.numel(), scratch);
+            propagate_samples<T, In, N % G>(params, post, in + n * In.numel(), out + n * out_size, scratch);
     }
 
 private:
-    template <class T, shape In, std::size_t N>
-    static void propagate_samples(layer_params<Conv2d, T> params, const T* in, T* out, T* scratch) {
+    template <class T, shape In, std::size_t N, class Post>
+    static void propagate_samples(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
         constexpr shape Out = infer(In).output;
         constexpr std::size_t pixels = Out[1] * Out[2];
+        constexpr std::size_t out_size = Post::template output_size<Out>();
         constexpr std::size_t columns = padded_columns<T>(In, N);
         constexpr std::size_t in_per_group = InChannels / groups, out_per_group = OutChannels / groups;
         const T* weight = params.template get<0>();
@@ -126,18 +156,12 @@ private:
                 for (std::size_t r = 0; r < unfolded_rows; ++r) unfolded[r * columns + c] = T(0);
             detail::gemm<T, out_per_group, columns, unfolded_rows>::run(weight + g * out_per_group * unfolded_rows,
                                                                         unfolded, product, nullptr);
-            for (std::size_t n = 0; n < N; ++n) {
+            for (std::size_t n = 0; n < N; ++n)
                 for (std::size_t oc = 0; oc < out_per_group; ++oc) {
-                    const T* from = product + oc * columns + n * pixels;
-                    T* to = out + (n * OutChannels + g * out_per_group + oc) * pixels;
-                    if constexpr (has_bias) {
-                        const T b = params.template get<1>()[g * out_per_group + oc];
-                        for (std::size_t p = 0; p < pixels; ++p) to[p] = from[p] + b;
-                    } else {
-                        for (std::size_t p = 0; p < pixels; ++p) to[p] = from[p];
-                    }
+                    const std::size_t channel = g * out_per_group + oc;
+                    post.template store<Out>(product + oc * columns + n * pixels, channel,
+                                             out + n * out_size + channel * (out_size / OutChannels));
                 }
-            }
         }
     }
 
