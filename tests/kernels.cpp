@@ -25,7 +25,7 @@ std::unique_ptr<M> random_model(unsigned seed) {
         if (e.dtype == dtype::int64) continue;
         auto* v = reinterpret_cast<typename M::scalar_type*>(model->bytes(e).data());
         const bool variance = e.key.ends_with("running_var");
-        for (std::size_t i = 0; i < e.numel; ++i) v[i] = typename M::scalar_type(variance ? 0.5 + dist(gen) * dist(gen) : dist(gen));
+        for (std::size_t i = 0; i < e.numel; ++i) v[i] = typename M::scalar_type(variance ? 1.0 + 0.5 * dist(gen) : dist(gen));  // variances positive
     }
     return model;
 }
