@@ -98,6 +98,20 @@ TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", 
     check.template operator()<5, 64, 130, 1>(13);
     check.template operator()<2, 16, 7, 5>(14);
     check.template operator()<17, 300, 33, 1>(15);
+
+    // Linear then ReLU, one fused step, by dot products (1 row) and by the matrix product (33 rows).
+    auto check_relu = [&]<std::size_t B>(unsigned seed) {
+        using M = Model<Sequential<Linear<37, 19>, ReLU>, Input<37>, T, B>;
+        static_assert(M::network::step_lengths[0] == 2);
+        auto model = random_model<M>(seed);
+        const auto x = random_input<T>(B * 37, seed + 1);
+        auto expected = oracle::linear<T>(x, B, 37, model->template at<"0.weight">().data(),
+                                          model->template at<"0.bias">().data(), 19);
+        oracle::relu(expected);
+        CHECK(test::relative_error<T, T>(run<M, B>(*model, x), expected) <= tolerance<T>);
+    };
+    check_relu.template operator()<1>(16);
+    check_relu.template operator()<33>(17);
 }
 
 TEMPLATE_TEST_CASE("fused Conv2d, BatchNorm2d, ReLU and MaxPool2d steps match the layers one by one", "", float, double) {

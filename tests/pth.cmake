@@ -1,1 +1,31 @@
 # Tests of pth.hpp and the zip, pickle and file machinery behind it.
+
+# Checkpoints written by PyTorch at test time, with manifests of what they hold.
+set(pth_files_dir ${CMAKE_CURRENT_BINARY_DIR}/pth_files)
+add_test(NAME pth_files
+         COMMAND ${TYPENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/interop/make_pth_files.py ${pth_files_dir})
+set_tests_properties(pth_files PROPERTIES FIXTURES_SETUP pth_files)
+
+# The zip reader and writer and the unpickler on bytes made in the tests: no files needed.
+typenet_test_executable(typenet_pth_unit_tests main.cpp zip.cpp pickle.cpp)
+catch_discover_tests(typenet_pth_unit_tests TEST_PREFIX "pth unit: ")
+
+# read_pth on PyTorch's files, and on damaged and hostile ones.
+typenet_test_executable(typenet_pth_tests main.cpp pth.cpp)
+target_compile_definitions(typenet_pth_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
+catch_discover_tests(typenet_pth_tests TEST_PREFIX "pth: " PROPERTIES FIXTURES_REQUIRED pth_files)
+
+# What zip_writer writes, read by Python's zipfile and torch.load.
+add_executable(pth_zip_writer_sample pth_zip_writer_sample.cpp)
+target_link_libraries(pth_zip_writer_sample PRIVATE typenet::typenet typenet_project_options)
+add_test(NAME pth_zip_writer_interop
+         COMMAND ${TYPENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/interop/pth_check_zip_writer.py
+                 $<TARGET_FILE:pth_zip_writer_sample> ${CMAKE_CURRENT_BINARY_DIR}/pth_zip_writer)
+
+# typenet-inspect's output on PyTorch's files.
+if(TARGET typenet-inspect)
+  add_test(NAME pth_inspect_tool
+           COMMAND ${TYPENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/interop/pth_check_inspect.py
+                   $<TARGET_FILE:typenet-inspect> ${pth_files_dir})
+  set_tests_properties(pth_inspect_tool PROPERTIES FIXTURES_REQUIRED pth_files)
+endif()

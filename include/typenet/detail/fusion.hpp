@@ -1,4 +1,5 @@
-// Layer fusion: a Sequential runs Conv2d [BatchNorm2d] [ReLU] [MaxPool2d] as one step. The
+// Layer fusion: a Sequential runs Conv2d [BatchNorm2d] [ReLU] [MaxPool2d] as one step, and Linear
+// ReLU as another. The
 // convolution's product is stored once, already scaled by the BatchNorm (running statistics
 // folded into a scale and shift per channel), clamped and pooled, instead of four passes over
 // memory. Only the types decide, at compile time; the state_dict does not change.
@@ -10,6 +11,7 @@
 
 #include "../layers/batch_norm.hpp"
 #include "../layers/conv2d.hpp"
+#include "../layers/linear.hpp"
 #include "../layers/max_pool2d.hpp"
 #include "../layers/relu.hpp"
 #include "simd.hpp"
@@ -119,6 +121,26 @@ struct fused_conv {
     }
 };
 
+template <class M>
+inline constexpr bool is_linear = false;
+template <std::size_t I, std::size_t O, class... Options>
+inline constexpr bool is_linear<Linear<I, O, Options...>> = true;
+
+// The step Linear ReLU: the ReLU applied as the products are stored.
+template <class Lin>
+struct fused_linear {
+    static constexpr std::size_t length = 2;
+
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        return Lin::template scratch_elements<T>(in, n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void run(const std::byte* const* states, const T* in, T* out, T* scratch) {
+        Lin::template propagate_with<T, In, N, true>(layer_params<Lin, T>{states[0]}, in, out, scratch);
+    }
+};
+
 // The fusion starting at child I of Children (a hana tuple of types), or void when there is none.
 template <std::size_t I, class Children, std::size_t Size>
 constexpr auto fusion_at() {
@@ -129,7 +151,11 @@ constexpr auto fusion_at() {
             return boost::hana::type_c<void>;
     };
     using Conv = typename decltype(+child(boost::hana::size_c<I>))::type;
-    if constexpr (!is_conv2d<Conv>) {
+    if constexpr (is_linear<Conv>) {
+        using Next = typename decltype(+child(boost::hana::size_c<I + 1>))::type;
+        if constexpr (is_relu<Next>) return boost::hana::type_c<fused_linear<Conv>>;
+        else return boost::hana::type_c<void>;
+    } else if constexpr (!is_conv2d<Conv>) {
         return boost::hana::type_c<void>;
     } else {
         using Next1 = typename decltype(+child(boost::hana::size_c<I + 1>))::type;

@@ -59,12 +59,21 @@ struct Linear {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
+        propagate_with<T, In, N, false>(params, in, out, scratch);
+    }
+
+    // With Relu, a following ReLU is applied as the results are stored (fusion.hpp).
+    template <class T, shape In, std::size_t N, bool Relu>
+    static void propagate_with(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
         constexpr std::size_t R = rows(In, N);
+        auto activate = [](T v) { return Relu && v < T(0) ? T(0) : v; };
         const T* weight = params.template get<0>();
         const T* bias_values = nullptr;
         if constexpr (has_bias) bias_values = params.template get<1>();
         if constexpr (by_rows<T>(In, N)) {
             detail::dot_rows<T, R, OutFeatures, InFeatures>::run(in, weight, out, bias_values);
+            if constexpr (Relu)
+                for (std::size_t i = 0; i < R * OutFeatures; ++i) out[i] = activate(out[i]);
         } else {
             constexpr std::size_t padded = detail::round_up(R, detail::simd<T>::lanes);
             T* transposed = scratch;                          // [in_features][padded rows]
@@ -75,7 +84,8 @@ struct Linear {
             }
             detail::gemm<T, OutFeatures, padded, InFeatures>::run(weight, transposed, product, bias_values);
             for (std::size_t r = 0; r < R; ++r)
-                for (std::size_t o = 0; o < OutFeatures; ++o) out[r * OutFeatures + o] = product[o * padded + r];
+                for (std::size_t o = 0; o < OutFeatures; ++o)
+                    out[r * OutFeatures + o] = activate(product[o * padded + r]);
         }
     }
 };
