@@ -49,27 +49,37 @@ struct entry_traits<Named<Name, M>> {
     static constexpr std::string_view name = Name.view();
 };
 
-constexpr bool is_decimal_index(std::string_view s, std::size_t index) {
-    std::size_t value = 0;
-    if (s.empty() || s.size() > 18) return false;
+template <std::size_t Count>
+constexpr bool all_of(const std::array<bool, Count>& flags) {
+    for (bool f : flags)
+        if (!f) return false;
+    return true;
+}
+
+// The number a name spells in decimal without leading zeros ("12"), or -1.
+constexpr long long decimal_value(std::string_view s) {
+    if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return -1;
+    long long value = 0;
     for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        value = value * 10 + std::size_t(c - '0');
+        if (c < '0' || c > '9') return -1;
+        value = value * 10 + (c - '0');
     }
-    return value == index && (s.size() == 1 || s[0] != '0');
+    return value;
 }
 
 // PyTorch refuses empty names and names with a dot; two children cannot share a name, and a
-// name may not collide with another child's position.
+// name may not collide with another child's position. Linear in the number of unnamed children,
+// so that deep positional chains stay cheap to check.
 template <std::size_t Count>
 constexpr bool names_valid(const std::array<std::string_view, Count>& names, const std::array<bool, Count>& named) {
     for (std::size_t i = 0; i < Count; ++i) {
-        if (named[i] && (names[i].empty() || names[i].find('.') != std::string_view::npos)) return false;
-        for (std::size_t j = 0; j < Count; ++j) {
-            if (i == j) continue;
-            if (named[i] && named[j] && names[i] == names[j]) return false;
-            if (named[i] && !named[j] && is_decimal_index(names[i], j)) return false;
-        }
+        if (!named[i]) continue;
+        if (names[i].empty() || names[i].find('.') != std::string_view::npos) return false;
+        const long long position = decimal_value(names[i]);
+        if (position >= 0 && std::size_t(position) < Count && std::size_t(position) != i && !named[position])
+            return false;
+        for (std::size_t j = i + 1; j < Count; ++j)
+            if (named[j] && names[i] == names[j]) return false;
     }
     return true;
 }
@@ -102,9 +112,12 @@ struct Sequential {
     static_assert(detail::names_valid(names, named),
                   "typenet::Sequential: child names must be non-empty, contain no '.', differ from each other "
                   "and from the positions of unnamed children");
-    static constexpr bool in_place = (detail::in_place<typename detail::entry_traits<Entries>::module> && ...);
-    static constexpr bool sample_wise = (detail::sample_wise<typename detail::entry_traits<Entries>::module> && ...);
+    // Arrays and loops rather than fold expressions: Clang limits folds to 256 operands.
     static constexpr std::array<bool, size> child_in_place{detail::in_place<typename detail::entry_traits<Entries>::module>...};
+    static constexpr std::array<bool, size> child_sample_wise{
+        detail::sample_wise<typename detail::entry_traits<Entries>::module>...};
+    static constexpr bool in_place = detail::all_of(child_in_place);
+    static constexpr bool sample_wise = detail::all_of(child_sample_wise);
 
     template <class V>
     static constexpr shape visit(V& v, shape in) {
