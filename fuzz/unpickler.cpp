@@ -1,0 +1,43 @@
+// libFuzzer target for the restricted unpickler and read_pth's legacy format (a run of pickles
+// followed by raw storages, with no checksums in the way of the fuzzer's mutations).
+//
+// Each input is unpickled on its own (any persistent id accepted as a storage) and its value
+// printed, then read as a legacy .pth checkpoint. Both must either throw typenet::format_error or
+// succeed with results inside the input; anything else (a crash, a sanitizer report, another
+// exception, a hang) is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <typenet/detail/pickle.hpp>
+#include <typenet/pth.hpp>
+
+#include "pth_fuzz_checks.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::span<const std::byte> input(reinterpret_cast<const std::byte*>(data), size);
+    try {
+        typenet::detail::unpickle_options options;
+        options.source = "fuzz.pkl";
+        options.persistent_load = [](const typenet::detail::pickle_tree&, typenet::detail::pickle_id, std::size_t) {
+            return std::int64_t(0);
+        };
+        const typenet::detail::pickle_tree tree = typenet::detail::unpickle(input, options);
+        fuzz::check(tree.end <= input.size(), "the pickle ends past the input");
+        fuzz::check(tree.values.size() <= input.size(), "more values than input bytes");
+        const std::string text = typenet::detail::pickle_repr(tree, tree.root);
+        fuzz::check(text.size() <= 203, "repr longer than its limit");
+        for (typenet::detail::pickle_id id = 0; id < tree.values.size(); ++id)
+            typenet::detail::describe_pickle_value(tree, id);
+    } catch (const typenet::format_error&) {
+    }
+    try {
+        auto bytes = std::make_shared<const std::vector<std::byte>>(input.begin(), input.end());
+        fuzz::check_checkpoint(typenet::read_pth(std::move(bytes), "fuzz.pth"));
+    } catch (const typenet::format_error&) {
+    }
+    return 0;
+}

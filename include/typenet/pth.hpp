@@ -1,0 +1,510 @@
+// read_pth: PyTorch checkpoints (.pth, .pt) as torch.save writes them, in the zip format (PyTorch
+// 1.6 and later) and the legacy one, read without running any code from the file and without copying
+// tensor data: the checkpoint's storages point into the file's bytes, which it keeps alive.
+//
+//     // A file as torch.save(model.state_dict(), path) writes it (save_state_dict: serialization.hpp).
+//     using M = typenet::Model<typenet::Linear<4, 2>, typenet::Input<4>>;
+//     typenet::save_state_dict(*std::make_unique<M>(), "/tmp/typenet_pth_example.pth");
+//     typenet::checkpoint c = typenet::read_pth("/tmp/typenet_pth_example.pth");
+//     for (const typenet::checkpoint_tensor& t : c.tensors)  // weight float32 8, bias float32 2
+//         std::cout << t.key << ' ' << typenet::name(t.dtype) << ' ' << t.numel() << '\n';
+//     // A checkpoint dict: torch.save({'epoch': 5, 'model_state_dict': model.state_dict()}, path)
+//     typenet::read_options options;
+//     options.state_dict_key = "model_state_dict";
+//
+// A checkpoint dict read without state_dict_key gives is_state_dict == false and, in top_level, what
+// each of its keys holds ("int 5", "dict of 12 tensors"). Storages saved on a GPU ('cuda:0') load
+// on the CPU. TorchScript archives (torch.jit.save), compressed archives, and pickles that call
+// anything but torch's tensor rebuild functions are refused with a format_error saying why.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "checkpoint.hpp"
+#include "detail/file.hpp"
+#include "detail/pickle.hpp"
+#include "detail/zip.hpp"
+#include "dtype.hpp"
+#include "error.hpp"
+
+namespace typenet {
+
+namespace detail {
+
+// torch.FloatStorage -> float32, ...; false for the storage types typenet does not read.
+inline bool dtype_of_storage_class(std::string_view class_name, dtype& out) {
+    struct known {
+        std::string_view name;
+        dtype type;
+    };
+    static constexpr known classes[] = {
+        {"torch.DoubleStorage", dtype::float64}, {"torch.FloatStorage", dtype::float32},
+        {"torch.HalfStorage", dtype::float16},   {"torch.BFloat16Storage", dtype::bfloat16},
+        {"torch.LongStorage", dtype::int64},     {"torch.IntStorage", dtype::int32},
+        {"torch.ShortStorage", dtype::int16},    {"torch.CharStorage", dtype::int8},
+        {"torch.ByteStorage", dtype::uint8},     {"torch.BoolStorage", dtype::bool_},
+    };
+    for (const known& k : classes)
+        if (k.name == class_name) {
+            out = k.type;
+            return true;
+        }
+    return false;
+}
+
+inline std::string pth_dims_text(std::span<const std::uint64_t> dims) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i) text += concat({i ? ", " : "", std::to_string(dims[i])});
+    return text + "]";
+}
+
+// A storage as a persistent id names it.
+struct pth_storage {
+    std::string key;          // the record's name: "0" (data/0), or a legacy pointer-like number
+    std::string class_name;   // "torch.FloatStorage"
+    bool readable = false;    // a storage class typenet reads; `type` is meaningful only then
+    dtype type = dtype::float32;
+    std::uint64_t numel = 0;       // elements of `type` this storage has
+    std::uint64_t root_numel = 0;  // elements of the storage recorded under `key` (numel, but for a view)
+    std::string location;          // "cpu", "cuda:0": every location loads on the host
+    bool is_legacy_view = false;   // legacy: elements [view_offset, view_offset + numel) of root `key`
+    std::uint64_t view_offset = 0;
+    std::size_t position = 0;      // byte offset of the persistent id, for messages
+};
+
+// Where a storage's bytes are: a span into the file, or absent.
+struct pth_storage_bytes {
+    bool present = false;
+    std::span<const std::byte> bytes;
+    std::string name;  // "archive/data/3", or "legacy storage '94' at byte offset 1000"
+};
+
+class pth_reader {
+public:
+    pth_reader(std::shared_ptr<const std::vector<std::byte>> bytes, std::string source, const read_options& options)
+        : bytes_(std::move(bytes)), file_(*bytes_), source_(std::move(source)), options_(options) {}
+
+    checkpoint read() {
+        checkpoint result;
+        result.source = source_;
+        result.bytes = bytes_;
+        if (file_.empty()) fail("the file is empty");
+        if (looks_like_zip(file_)) {
+            result.format = checkpoint_format::pth_zip;
+            read_zip(result);
+        } else if (std::to_integer<unsigned>(file_[0]) == 0x80) {  // a pickle's PROTO opcode
+            result.format = checkpoint_format::pth_legacy;
+            read_legacy(result);
+        } else {
+            fail(not_a_checkpoint_reason());
+        }
+        return result;
+    }
+
+private:
+    [[noreturn]] void fail(std::string_view what) const {
+        throw format_error(concat({"typenet: ", source_, ": ", what}));
+    }
+
+    std::string not_a_checkpoint_reason() const {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string start;
+        for (std::size_t i = 0; i < std::min<std::size_t>(file_.size(), 8); ++i) {
+            const auto byte = std::to_integer<unsigned>(file_[i]);
+            start += concat({i ? " 0x" : "0x", std::string{digits[byte >> 4], digits[byte & 0xF]}});
+        }
+        std::string reason = concat({"not a PyTorch checkpoint: it starts with the bytes ", start,
+                                     ", but torch.save writes a zip archive (\"PK\") or, before PyTorch 1.6, a pickle (0x80)"});
+        if (file_.size() > 262 && std::string_view(reinterpret_cast<const char*>(file_.data()) + 257, 5) == "ustar")
+            reason += ". It is a tar archive: the format of torch.save before PyTorch 0.4, which typenet does not read; "
+                      "load it in Python and save it again with torch.save";
+        else if (file_.size() > 9 && std::to_integer<char>(file_[8]) == '{')
+            reason += ". It looks like a safetensors file: read it with read_safetensors";
+        return reason;
+    }
+
+    // ---- the zip format ----
+
+    void read_zip(checkpoint& result) {
+        const zip_reader zip(file_, source_);
+        if (zip.entries().empty()) fail("an empty zip archive, not a torch.save checkpoint");
+        const std::string top(zip.top_folder());
+        if (top.empty())
+            fail(concat({"a zip archive whose first entry '", escape_for_message(zip.entries().front().name),
+                         "' is not in a folder: not a torch.save checkpoint, whose entries are all in one folder"}));
+        const std::string prefix = top + "/";
+        for (const zip_entry& e : zip.entries())
+            if (e.name == prefix + "constants.pkl" || e.name.starts_with(prefix + "code/"))
+                fail(concat({"a TorchScript archive (torch.jit.save), not a torch.save checkpoint (it has the entry '",
+                             escape_for_message(e.name),
+                             "'). typenet reads tensors saved with torch.save(model.state_dict(), path); in Python: "
+                             "torch.save(torch.jit.load(path).state_dict(), 'weights.pth')"}));
+
+        const zip_entry* version = zip.find(prefix + "version");
+        if (!version) version = zip.find(prefix + ".data/version");
+        if (!version)
+            fail(concat({"the zip archive has no '", escape_for_message(prefix), "version' entry: not a torch.save checkpoint"}));
+        check_version(zip, *version);
+        if (const zip_entry* byteorder = zip.find(prefix + "byteorder")) {
+            zip.verify_crc(*byteorder);
+            const std::string_view text = trimmed(zip.data(*byteorder));
+            if (text == "big") result.big_endian = true;
+            else if (text != "little")
+                fail(concat({"entry '", escape_for_message(byteorder->name), "' says '", escape_for_message(text, 20),
+                             "'; it should say 'little' or 'big'"}));
+        }
+        const zip_entry* pickle = zip.find(prefix + "data.pkl");
+        if (!pickle) fail(concat({"the zip archive has no '", escape_for_message(prefix), "data.pkl' entry: not a torch.save checkpoint"}));
+        zip.verify_crc(*pickle);
+
+        unpickle_options options;
+        options.source = concat({source_, " (", escape_for_message(pickle->name), ")"});
+        options.base_offset = std::size_t(pickle->data_offset);
+        options.persistent_load = [&](const pickle_tree& tree, pickle_id id, std::size_t position) {
+            return add_storage(tree, id, position, 5);
+        };
+        const pickle_tree tree = unpickle(zip.data(*pickle), options);
+
+        std::set<const zip_entry*> verified;
+        resolve_ = [&](const pth_storage& s) {
+            pth_storage_bytes found;
+            found.name = concat({prefix, "data/", s.key});
+            const zip_entry* entry = zip.find(found.name);
+            if (!entry) return found;
+            if (verified.insert(entry).second) zip.verify_crc(*entry);
+            found.present = true;
+            found.bytes = storage_part(zip.data(*entry), 0, s, found.name);
+            return found;
+        };
+        interpret(tree, result);
+    }
+
+    static std::string_view trimmed(std::span<const std::byte> data) {
+        std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+        return text;
+    }
+
+    void check_version(const zip_reader& zip, const zip_entry& entry) const {
+        zip.verify_crc(entry);
+        const std::string_view text = trimmed(zip.data(entry));
+        std::uint64_t version = 0;
+        bool digits = !text.empty() && text.size() <= 4;
+        for (char c : text) {
+            digits = digits && c >= '0' && c <= '9';
+            version = version * 10 + std::uint64_t(c - '0');
+        }
+        if (!digits || version < 1 || version > 10)
+            fail(concat({"entry '", escape_for_message(entry.name), "' says '", escape_for_message(text, 20),
+                         "'; typenet reads the serialization versions 1 to 10 of torch.save"}));
+    }
+
+    // The first s.numel elements of a storage's bytes from `first_element` on, checked to be there.
+    std::span<const std::byte> storage_part(std::span<const std::byte> data, std::uint64_t first_element,
+                                            const pth_storage& s, std::string_view name) const {
+        const std::uint64_t element_size = s.readable ? size_of(s.type) : 1;
+        std::uint64_t begin = 0, count = 0, end = 0;
+        if (__builtin_mul_overflow(first_element, element_size, &begin) ||
+            __builtin_mul_overflow(s.numel, element_size, &count) || __builtin_add_overflow(begin, count, &end) ||
+            end > data.size())
+            fail(concat({"storage ", escape_for_message(name), " holds ", std::to_string(data.size()),
+                         " bytes, fewer than the ", std::to_string(s.numel), " elements of ", escape_for_message(s.class_name),
+                         first_element ? concat({" from element ", std::to_string(first_element)}) : "",
+                         " that its persistent id (at byte offset ", std::to_string(s.position),
+                         ") declares: the file is corrupted or truncated"}));
+        return data.subspan(std::size_t(begin), std::size_t(count));
+    }
+
+    // A persistent id: ('storage', torch.XStorage, key, location, numel) in the zip format, with a
+    // sixth item, view metadata, in the legacy one. Returns the storage's index.
+    std::int64_t add_storage(const pickle_tree& tree, pickle_id id, std::size_t position, std::size_t arity) {
+        const pickle_value& pid = tree[id];
+        const std::string where = concat({" (persistent id at byte offset ", std::to_string(position), ")"});
+        auto item = [&](std::size_t i, pickle_kind kind, std::string_view what) -> const pickle_value& {
+            const pickle_value& v = tree[pid.items[i]];
+            if (v.kind != kind || (kind == pickle_kind::integer && v.number < 0))
+                fail(concat({"a storage's ", what, " is ", describe_pickle_value(tree, pid.items[i]), where}));
+            return v;
+        };
+        if (pid.kind != pickle_kind::tuple || pid.items.size() != arity)
+            fail(concat({"a persistent id should be a tuple of ", std::to_string(arity), " items ('storage', type, key, "
+                         "location, size", arity == 6 ? ", view)" : ")", ", not ", pickle_repr(tree, id), where}));
+        if (item(0, pickle_kind::string, "tag").text != "storage")
+            fail(concat({"a persistent id is ", pickle_repr(tree, id), ", not a storage", where}));
+        pth_storage s;
+        s.class_name = item(1, pickle_kind::global, "type").text;
+        if (!s.class_name.ends_with("Storage"))
+            fail(concat({"a storage's type is ", escape_for_message(s.class_name), ", not a storage class", where}));
+        s.readable = dtype_of_storage_class(s.class_name, s.type);
+        s.key = item(2, pickle_kind::string, "key").text;
+        s.location = item(3, pickle_kind::string, "location").text;
+        s.root_numel = s.numel = std::uint64_t(item(4, pickle_kind::integer, "size").number);
+        s.position = position;
+        if (arity == 6 && tree[pid.items[5]].kind != pickle_kind::none) {
+            // An old storage view: (view_key, offset, size) into the root storage `key`.
+            const pickle_value& view = tree[pid.items[5]];
+            auto view_item = [&](std::size_t i) -> const pickle_value& {
+                const pickle_value& v = tree[view.items[i]];
+                if (v.kind != (i == 0 ? pickle_kind::string : pickle_kind::integer) || v.number < 0)
+                    fail(concat({"a storage view is ", pickle_repr(tree, pid.items[5]), where}));
+                return v;
+            };
+            if (view.kind != pickle_kind::tuple || view.items.size() != 3)
+                fail(concat({"a storage view should be (key, offset, size), not ", pickle_repr(tree, pid.items[5]), where}));
+            view_item(0);
+            s.is_legacy_view = true;
+            s.view_offset = std::uint64_t(view_item(1).number);
+            s.numel = std::uint64_t(view_item(2).number);
+        }
+        storages_.push_back(std::move(s));
+        return std::int64_t(storages_.size() - 1);
+    }
+
+    // ---- the legacy format ----
+
+    // magic number, protocol version, sys_info, the object, the storage keys, then each storage's
+    // element count (int64) and bytes, in the order of the keys.
+    void read_legacy(checkpoint& result) {
+        std::size_t pos = 0;
+        auto next_pickle = [&](const persistent_loader& loader) {
+            unpickle_options options;
+            options.source = source_;
+            options.base_offset = pos;
+            options.persistent_load = loader;
+            pickle_tree tree = unpickle(file_.subspan(pos), options);
+            pos += tree.end;
+            return tree;
+        };
+        // 0x1950a86a20f9469cfc6c, little-endian, as LONG1 stores it.
+        static constexpr unsigned char magic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+        const pickle_tree magic_tree = next_pickle({});
+        const pickle_value& number = magic_tree[magic_tree.root];
+        if (number.kind != pickle_kind::big_integer ||
+            number.text != std::string_view(reinterpret_cast<const char*>(magic), sizeof magic))
+            fail(concat({"a pickle, but not a torch.save checkpoint: it starts with ", pickle_repr(magic_tree, magic_tree.root),
+                         " instead of PyTorch's magic number"}));
+        const pickle_tree protocol = next_pickle({});
+        if (protocol[protocol.root].kind != pickle_kind::integer || protocol[protocol.root].number != 1001)
+            fail(concat({"legacy checkpoint protocol ", pickle_repr(protocol, protocol.root), " is not 1001, the one torch.save wrote"}));
+        const pickle_tree sys_info = next_pickle({});
+        const pickle_value& info = sys_info[sys_info.root];
+        if (info.kind != pickle_kind::dict) fail("the legacy checkpoint's sys_info is not a dict");
+        for (std::size_t i = 0; i + 1 < info.items.size(); i += 2) {
+            const pickle_value& key = sys_info[info.items[i]];
+            const pickle_value& value = sys_info[info.items[i + 1]];
+            if (key.kind == pickle_kind::string && key.text == "little_endian" && value.kind == pickle_kind::boolean)
+                result.big_endian = value.number == 0;
+        }
+        const pickle_tree object = next_pickle([&](const pickle_tree& tree, pickle_id id, std::size_t position) {
+            return add_storage(tree, id, position, 6);
+        });
+        const pickle_tree keys = next_pickle({});
+        const pickle_value& key_list = keys[keys.root];
+        if (key_list.kind != pickle_kind::list) fail("the legacy checkpoint's list of storage keys is not a list");
+
+        // The type and size of each stored (root) storage are its first persistent id's.
+        std::map<std::string, const pth_storage*, std::less<>> roots;
+        for (const pth_storage& s : storages_) roots.emplace(s.key, &s);
+        struct stored {
+            std::span<const std::byte> bytes;
+            std::size_t offset;
+        };
+        std::map<std::string, stored, std::less<>> data;
+        for (pickle_id key_id : key_list.items) {
+            const pickle_value& key = keys[key_id];
+            if (key.kind != pickle_kind::string) fail("the legacy checkpoint's storage keys are not all strings");
+            const auto root = roots.find(key.text);
+            if (root == roots.end())
+                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key.text),
+                             "', which no tensor uses (at byte offset ", std::to_string(pos), ")"}));
+            if (file_.size() - pos < 8)
+                fail(concat({"the file ends inside the size of storage '", escape_for_message(key.text), "' (at byte offset ",
+                             std::to_string(pos), "): it is truncated"}));
+            const std::uint64_t count = result.big_endian ? big_endian_u64(pos) : load_little_endian(file_.data() + pos, 8);
+            pos += 8;
+            const std::uint64_t element_size = root->second->readable ? size_of(root->second->type) : 1;
+            if (count != root->second->root_numel || count > (file_.size() - pos) / element_size)
+                fail(concat({"legacy storage '", escape_for_message(key.text), "' at byte offset ", std::to_string(pos - 8),
+                             " says it holds ", std::to_string(count), " elements; its persistent id says ",
+                             std::to_string(root->second->root_numel), " and ", std::to_string(file_.size() - pos),
+                             " bytes are left: the file is corrupted or truncated"}));
+            const std::size_t length = std::size_t(count * element_size);
+            if (!data.emplace(key.text, stored{file_.subspan(pos, length), pos}).second)
+                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key.text), "' twice"}));
+            pos += length;
+        }
+        resolve_ = [&](const pth_storage& s) {
+            pth_storage_bytes found;
+            const auto root = data.find(s.key);
+            found.name = concat({"legacy storage '", escape_for_message(s.key), "'"});
+            if (root == data.end()) return found;
+            found.name += concat({" at byte offset ", std::to_string(root->second.offset)});
+            found.present = true;
+            found.bytes = storage_part(root->second.bytes, s.is_legacy_view ? s.view_offset : 0, s, found.name);
+            return found;
+        };
+        interpret(object, result);
+    }
+
+    std::uint64_t big_endian_u64(std::size_t pos) const {
+        std::uint64_t value = 0;
+        for (std::size_t i = 0; i < 8; ++i) value = value << 8 | std::to_integer<std::uint64_t>(file_[pos + i]);
+        return value;
+    }
+
+    // ---- the object: a state_dict, or a checkpoint dict around one ----
+
+    // Cached: a dict the memo puts under many keys is scanned once, not once per key.
+    const std::string& describe(const pickle_tree& tree, pickle_id id) {
+        const auto cached = descriptions_.find(id);
+        if (cached != descriptions_.end()) return cached->second;
+        return descriptions_[id] = describe_pickle_value(tree, id, [&](const pickle_value& t) {
+            const pth_storage& s = storages_[std::size_t(tree[t.items[0]].number)];
+            return concat({"tensor ", s.readable ? name(s.type) : std::string_view(s.class_name), " ",
+                           pth_dims_text(t.shape())});
+        });
+    }
+
+    static bool all_tensors(const pickle_tree& tree, const pickle_value& dict) {
+        for (std::size_t i = 1; i < dict.items.size(); i += 2)
+            if (tree[dict.items[i]].kind != pickle_kind::tensor) return false;
+        return true;
+    }
+
+    void interpret(const pickle_tree& tree, checkpoint& result) {
+        const pickle_value& root = tree[tree.root];
+        if (root.kind != pickle_kind::dict)
+            fail(concat({"the file holds ", describe(tree, tree.root),
+                         ", not a dict: typenet reads a state_dict (torch.save(model.state_dict(), path)) or a "
+                         "checkpoint dict that holds one"}));
+        std::string keys_text;
+        for (std::size_t i = 0; i < root.items.size(); i += 2) {
+            if (tree[root.items[i]].kind != pickle_kind::string)
+                fail(concat({"the file's top-level dict has a key that is not a string: ", pickle_repr(tree, root.items[i])}));
+            result.top_level.push_back({tree[root.items[i]].text, describe(tree, root.items[i + 1])});
+            if (i < 40)
+                keys_text += concat({i ? ", " : "", "'", escape_for_message(result.top_level.back().key, 60), "' (",
+                                     result.top_level.back().description, ")"});
+        }
+        if (root.items.size() > 40) keys_text += ", ...";
+
+        pickle_id state_dict = tree.root;
+        if (!options_.state_dict_key.empty()) {
+            state_dict = no_pickle_value;
+            for (std::size_t i = 0; i < root.items.size(); i += 2)
+                if (tree[root.items[i]].text == options_.state_dict_key) state_dict = root.items[i + 1];
+            if (state_dict == no_pickle_value)
+                fail(concat({"there is no key '", escape_for_message(options_.state_dict_key), "' at the top level; ",
+                             all_tensors(tree, root) ? "the file is a state_dict itself (leave read_options::state_dict_key "
+                                                       "empty); its keys are "
+                                                     : "its keys are ",
+                             keys_text.empty() ? "none" : keys_text}));
+            if (tree[state_dict].kind != pickle_kind::dict || !all_tensors(tree, tree[state_dict]))
+                fail(concat({"'", escape_for_message(options_.state_dict_key), "' holds ", describe(tree, state_dict),
+                             ", not a state_dict (a dict of tensors)"}));
+        } else if (!all_tensors(tree, root)) {
+            result.is_state_dict = false;  // a checkpoint dict: top_level says what it holds
+            return;
+        }
+
+        const pickle_value& entries = tree[state_dict];
+        std::set<std::string_view> seen;
+        result.tensors.reserve(entries.items.size() / 2);
+        for (std::size_t i = 0; i < entries.items.size(); i += 2) {
+            const pickle_value& key = tree[entries.items[i]];
+            if (key.kind != pickle_kind::string)
+                fail(concat({"the state_dict has a key that is not a string: ", pickle_repr(tree, entries.items[i]),
+                             " (entry ", std::to_string(i / 2), ")"}));
+            if (!seen.insert(key.text).second)
+                fail(concat({"the state_dict has the key '", escape_for_message(key.text), "' twice"}));
+            result.tensors.push_back(make_tensor(key.text, tree[entries.items[i + 1]], tree));
+        }
+    }
+
+    checkpoint_tensor make_tensor(const std::string& key, const pickle_value& view, const pickle_tree& tree) const {
+        const pth_storage& s = storages_[std::size_t(tree[view.items[0]].number)];
+        const std::string tensor = concat({"tensor '", escape_for_message(key), "'"});
+        if (!s.readable)
+            fail(concat({tensor, " has the storage type ", escape_for_message(s.class_name),
+                         ", which typenet does not read: it reads float64, float32, float16, bfloat16, int64, int32, "
+                         "int16, int8, uint8 and bool tensors. Convert it in Python (tensor.float()) and save again."}));
+        checkpoint_tensor t;
+        t.key = key;
+        t.dtype = s.type;
+        t.storage_offset = std::size_t(view.number);
+        const auto shape = view.shape();
+        const auto strides = view.strides();
+        t.shape.assign(shape.begin(), shape.end());
+        t.strides.assign(strides.begin(), strides.end());
+        const std::string layout = concat({"shape ", pth_dims_text(shape), ", stride ", pth_dims_text(strides),
+                                           ", storage offset ", std::to_string(view.number)});
+
+        // Overflow-checked: consumers compute numel() * element size and the farthest element freely.
+        std::uint64_t numel = 1, bytes = 0;
+        for (std::uint64_t d : shape)
+            if (__builtin_mul_overflow(numel, d, &numel)) numel = UINT64_MAX;
+        if (numel == UINT64_MAX || __builtin_mul_overflow(numel, size_of(t.dtype), &bytes))
+            fail(concat({tensor, " has the shape ", pth_dims_text(shape), ", whose element count overflows 64 bits: "
+                         "the file is corrupted"}));
+        std::uint64_t last = std::uint64_t(view.number), span = 0, needed_bytes = 0;
+        bool overflow = false;
+        if (numel > 0) {
+            for (std::size_t d = 0; d < shape.size(); ++d)
+                overflow = overflow || __builtin_mul_overflow(shape[d] - 1, strides[d], &span) ||
+                           __builtin_add_overflow(last, span, &last);
+            overflow = overflow || __builtin_add_overflow(last, 1, &last) ||
+                       __builtin_mul_overflow(last, size_of(t.dtype), &needed_bytes);
+        }
+
+        const pth_storage_bytes storage = resolve_(s);
+        if (!storage.present)
+            fail(concat({tensor, " uses storage '", escape_for_message(s.key), "', but the file has no ",
+                         escape_for_message(storage.name), ": the file is incomplete; save it again with torch.save"}));
+        if (numel > 0 && (overflow || needed_bytes > storage.bytes.size()))
+            fail(concat({tensor, " (", name(t.dtype), ", ", layout, ") ",
+                         overflow ? std::string("reaches beyond 2^64 elements of its storage")
+                                  : concat({"needs ", std::to_string(last), " elements of its storage"}),
+                         ", but ", escape_for_message(storage.name), " holds only ",
+                         std::to_string(storage.bytes.size() / size_of(t.dtype)), " elements (",
+                         std::to_string(storage.bytes.size()), " bytes): the file is corrupted"}));
+        t.storage = storage.bytes;
+        t.storage_name = storage.name;
+        return t;
+    }
+
+    std::shared_ptr<const std::vector<std::byte>> bytes_;
+    std::span<const std::byte> file_;
+    std::string source_;
+    const read_options& options_;
+    std::vector<pth_storage> storages_;
+    std::function<pth_storage_bytes(const pth_storage&)> resolve_;
+    std::map<pickle_id, std::string> descriptions_;
+};
+
+}  // namespace detail
+
+// Reads a checkpoint from bytes in memory; `source_name` names it in messages. The checkpoint shares
+// ownership of the bytes, which its storages point into.
+inline checkpoint read_pth(std::shared_ptr<const std::vector<std::byte>> bytes, std::string source_name,
+                           const read_options& options = {}) {
+    if (!bytes) throw format_error(detail::concat({"typenet: read_pth: no bytes for ", source_name}));
+    return detail::pth_reader(std::move(bytes), std::move(source_name), options).read();
+}
+
+// Reads a .pth / .pt file written by torch.save.
+inline checkpoint read_pth(const std::filesystem::path& path, const read_options& options = {}) {
+    return read_pth(detail::read_file(path), path.string(), options);
+}
+
+}  // namespace typenet

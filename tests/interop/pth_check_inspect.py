@@ -1,0 +1,61 @@
+"""Checks typenet-inspect's output on checkpoints PyTorch wrote (make_pth_files.py), against the
+manifests PyTorch wrote with them. Usage: pth_check_inspect.py TYPENET_INSPECT PTH_FILES_DIR"""
+import pathlib
+import subprocess
+import sys
+
+tool, files = sys.argv[1], pathlib.Path(sys.argv[2])
+ELEMENT_SIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4, "int16": 2,
+                "int8": 1, "uint8": 1, "bool": 1}
+
+
+def run(*args, status=0):
+    result = subprocess.run([tool, *args], capture_output=True, text=True)
+    assert result.returncode == status, f"{args}: exit status {result.returncode}, stderr: {result.stderr}"
+    return result.stdout.splitlines(), result.stderr
+
+
+def expected_entries(manifest):
+    lines, total = [], 0
+    for line in (files / manifest).read_text().splitlines():
+        key, dtype, shape = line.split()[:3]
+        dims = [] if shape == "-" else [int(d) for d in shape.split(",")]
+        lines.append(f"{key} {dtype} [{', '.join(map(str, dims))}]")
+        count = 1
+        for d in dims:
+            count *= d
+        total += count * ELEMENT_SIZE[dtype]
+    return lines, f"total: {len(lines)} tensors, {total} bytes"
+
+
+# A bare state_dict, zip and legacy: the format, then every entry in order, then the total.
+for name, fmt in (("dtypes", "PyTorch zip (torch.save)"), ("views_legacy", "PyTorch legacy (torch.save before 1.6)")):
+    out, _ = run(str(files / f"{name}.pth"))
+    entries, total = expected_entries(f"{name}.manifest")
+    assert out == [f"file: {files / name}.pth", f"format: {fmt}", *entries, total], "\n".join(out)
+
+# A checkpoint dict: its top-level keys with descriptions, and a hint naming the state_dict's key.
+out, _ = run(str(files / "checkpoint.pth"))
+top_level = [f"  {line.replace(chr(9), ': ')}" for line in (files / "checkpoint.top_level").read_text().splitlines()]
+assert out[2:] == ["checkpoint dict, 11 top-level keys:", *top_level,
+                   f"to list the tensors of a state_dict in it: typenet-inspect {files / 'checkpoint.pth'} "
+                   "--key model_state_dict"], "\n".join(out)
+
+# With --key: the top-level keys, then the state_dict's entries.
+out, _ = run(str(files / "checkpoint.pth"), "--key", "model_state_dict")
+entries, total = expected_entries("checkpoint.manifest")
+assert out[2:] == ["checkpoint dict, 11 top-level keys:", *top_level, "state_dict 'model_state_dict':", *entries, total], \
+    "\n".join(out)
+
+# Errors go to stderr with status 1.
+out, err = run(str(files / "torchscript.pt"), status=1)
+assert out == [] and "TorchScript" in err, err
+out, err = run(str(files / "no_such_file.pth"), status=1)
+assert "cannot open" in err and "no_such_file.pth" in err, err
+out, err = run(status=1)
+assert "no FILE given" in err and "usage:" in err, err
+out, err = run(str(files / "checkpoint.pth"), "--key", "nope", status=1)
+assert "no key 'nope'" in err, err
+out, _ = run("--help")
+assert out[0].startswith("usage: typenet-inspect FILE"), out
+print("typenet-inspect's output matches PyTorch's manifests")
