@@ -157,17 +157,15 @@ public:
     // Typed access checked at compile time: model.at<"features.0.weight">() is a std::span<float, 288>.
     template <detail::fixed_string Key>
     auto at() {
-        constexpr const state_entry* e = find_entry(state_dict, Key.view());
-        static_assert(e != nullptr, "typenet::Model::at<Key>: the model's state_dict has no such key");
-        using element = std::conditional_t<e->dtype == dtype::int64, std::int64_t, T>;
-        return std::span<element, e->numel>(data<element>(*e), e->numel);
+        constexpr const state_entry& e = state_dict[index_of_key<Key>()];
+        using element = std::conditional_t<e.dtype == dtype::int64, std::int64_t, T>;
+        return std::span<element, e.numel>(data<element>(e), e.numel);
     }
     template <detail::fixed_string Key>
     auto at() const {
-        constexpr const state_entry* e = find_entry(state_dict, Key.view());
-        static_assert(e != nullptr, "typenet::Model::at<Key>: the model's state_dict has no such key");
-        using element = std::conditional_t<e->dtype == dtype::int64, std::int64_t, T>;
-        return std::span<const element, e->numel>(data<element>(*e), e->numel);
+        constexpr const state_entry& e = state_dict[index_of_key<Key>()];
+        using element = std::conditional_t<e.dtype == dtype::int64, std::int64_t, T>;
+        return std::span<const element, e.numel>(data<element>(e), e.numel);
     }
 
     // requires_grad of every parameter, kept as metadata for training (the forward pass ignores
@@ -195,6 +193,16 @@ private:
         return reinterpret_cast<const E*>(state_ + e.offset);
     }
     static constexpr std::size_t index_of(const state_entry& e) { return std::size_t(&e - state_dict.data()); }
+    template <detail::fixed_string Key>
+    static constexpr std::size_t index_of_key() {
+        constexpr std::size_t index = [] {
+            std::size_t i = 0;
+            while (i < state_dict.size() && state_dict[i].key != Key.view()) ++i;
+            return i;
+        }();
+        static_assert(index < state_dict.size(), "typenet::Model::at<Key>: the model's state_dict has no such key");
+        return index;
+    }
 
     alignas(state_alignment) std::byte state_[state_bytes > 0 ? state_bytes : 1];
     alignas(state_alignment) T workspace_[workspace_elements > 0 ? workspace_elements : 1];

@@ -30,9 +30,13 @@
 
 #include "checkpoint.hpp"
 #include "detail/convert.hpp"
+#include "detail/file.hpp"
 #include "detail/state_dict_pickle.hpp"
+#include "detail/zip.hpp"
 #include "error.hpp"
 #include "model.hpp"
+#include "pth.hpp"
+#include "safetensors.hpp"
 #include "shape.hpp"
 
 namespace typenet {
@@ -204,5 +208,53 @@ struct state_dict_pickle {
 };
 
 }  // namespace detail
+
+// Reads a weights file, whatever its format: a zip or legacy .pth (torch.save), or safetensors.
+inline checkpoint read_checkpoint(const std::filesystem::path& path, const read_options& options = {}) {
+    std::shared_ptr<const std::vector<std::byte>> bytes = detail::read_file(path);
+    const std::span<const std::byte> b(*bytes);
+    auto byte_at = [&](std::size_t i) { return i < b.size() ? std::to_integer<unsigned>(b[i]) : 256u; };
+    if (detail::looks_like_zip(b) || (byte_at(0) == 0x80 && byte_at(1) == 0x02))  // zip, or a pickle (legacy)
+        return read_pth(std::move(bytes), path.string(), options);
+    if (byte_at(8) == '{') {  // safetensors: an 8-byte header length, then the JSON header
+        if (!options.state_dict_key.empty())
+            throw format_error(detail::concat({"typenet: ", path.string(), " is a safetensors file, which holds "
+                                               "tensors only: it has no key \"", options.state_dict_key, "\""}));
+        return read_safetensors(std::move(bytes), path.string());
+    }
+    throw format_error(detail::concat({"typenet: ", path.string(), " is neither a PyTorch checkpoint (torch.save: a "
+                                       "zip archive, or a pickle in the legacy format) nor a safetensors file"}));
+}
+
+// Reads a weights file (see read_checkpoint) and loads it into the model (see load_state_dict).
+template <class M>
+load_result load_state_dict(M& model, const std::filesystem::path& path, const load_options& options = {}) {
+    read_options read;
+    read.state_dict_key = options.state_dict_key;
+    return load_state_dict(model, read_checkpoint(path, read), options);
+}
+
+// Writes the model's state_dict as torch.save(model.state_dict(), path) does: a zip archive that
+// torch.load reads back with the same keys, order, dtypes, shapes and values (also with the
+// weights_only loader). The pickle is a compile-time constant of the model type; each tensor's
+// data is a 64-byte aligned record. The file is written atomically: on failure the destination
+// is left as it was.
+template <class M>
+void save_state_dict(const M& model, const std::filesystem::path& path) {
+    // The archive's top folder: torch.save names it after the file ("model.pth" -> "model/").
+    std::string top = path.stem().string();
+    if (top.empty()) top = "archive";
+    auto text = [](std::string_view s) { return std::as_bytes(std::span<const char>(s.data(), s.size())); };
+    detail::write_file_atomically(path, [&](const detail::chunk_writer& sink) {
+        detail::zip_writer zip(sink);
+        const auto& pickle = detail::state_dict_pickle<M>::bytes;
+        zip.add(top + "/data.pkl", std::as_bytes(std::span<const char>(pickle.data(), pickle.size())));
+        zip.add(top + "/byteorder", text("little"));
+        for (std::size_t i = 0; i < M::state_dict.size(); ++i)
+            zip.add(detail::concat({top, "/data/", std::to_string(i)}), model.bytes(M::state_dict[i]));
+        zip.add(top + "/version", text("3\n"));
+        zip.finish();
+    });
+}
 
 }  // namespace typenet

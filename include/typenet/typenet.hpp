@@ -6,6 +6,8 @@
 #include "model.hpp"
 #include "module.hpp"
 #include "options.hpp"
+#include "pth.hpp"
+#include "safetensors.hpp"
 #include "sequential.hpp"
 #include "serialization.hpp"
 #include "shape.hpp"

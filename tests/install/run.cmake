@@ -1,5 +1,5 @@
-# Installs typenet from SOURCE_DIR into a fresh prefix, then builds and runs a separate project
-# that finds it with find_package(typenet CONFIG).
+# Installs typenet (headers, CMake package, tools) from SOURCE_DIR into a fresh prefix, then builds
+# and runs a separate project that finds it with find_package(typenet CONFIG).
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -8,8 +8,10 @@ function(run)
   endif()
 endfunction()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX}
-    -DCMAKE_INSTALL_PREFIX=${WORK_DIR}/prefix)
+    -DCMAKE_INSTALL_PREFIX=${WORK_DIR}/prefix -DTYPENET_BUILD_TESTS=OFF -DTYPENET_BUILD_EXAMPLES=OFF)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${CMAKE_COMMAND} --install ${WORK_DIR}/build)
+run(${WORK_DIR}/prefix/bin/typenet-inspect --help)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/consumer -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)

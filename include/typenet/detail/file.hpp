@@ -60,15 +60,20 @@ using chunk_writer = std::function<void(std::span<const std::byte>)>;
 inline void write_file_atomically(const std::filesystem::path& destination,
                                   const std::function<void(const chunk_writer&)>& produce) {
     const std::filesystem::path dir = destination.has_parent_path() ? destination.parent_path() : ".";
-    std::string pattern = (dir / ("." + destination.filename().string() + ".tmp-XXXXXX")).string();
-    const int fd = ::mkstemp(pattern.data());
+    std::string pattern = (dir / concat({".", destination.filename().string(), ".tmp-XXXXXX"})).string();
+    int fd = ::mkstemp(pattern.data());
     if (fd < 0)
         throw format_error(concat({"typenet: cannot create a temporary file in ", dir.string(), " to write ",
                                    destination.string(), ": ", system_error_text()}));
+    // Whatever fails, the temporary file goes and the destination stays as it was.
+    auto abandon = [&] {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+        ::unlink(pattern.c_str());
+    };
     auto fail = [&](std::string_view what) {
         const std::string reason = system_error_text();
-        ::close(fd);
-        ::unlink(pattern.c_str());
+        abandon();
         throw format_error(concat({"typenet: cannot ", what, " ", destination.string(), ": ", reason,
                                    " (the destination was not changed)"}));
     };
@@ -83,27 +88,16 @@ inline void write_file_atomically(const std::filesystem::path& destination,
                 chunk = chunk.subspan(std::size_t(n));
             }
         });
-    } catch (const format_error&) {
-        throw;
     } catch (...) {
-        ::close(fd);
-        ::unlink(pattern.c_str());
+        abandon();
         throw;
     }
     if (::fchmod(fd, 0644) != 0) fail("set the permissions of");
     if (::fsync(fd) != 0) fail("flush");
-    if (::close(fd) != 0) {
-        const std::string reason = system_error_text();
-        ::unlink(pattern.c_str());
-        throw format_error(concat({"typenet: cannot write ", destination.string(), ": ", reason,
-                                   " (the destination was not changed)"}));
-    }
-    if (::rename(pattern.c_str(), destination.c_str()) != 0) {
-        const std::string reason = system_error_text();
-        ::unlink(pattern.c_str());
-        throw format_error(concat({"typenet: cannot rename the temporary file to ", destination.string(), ": ",
-                                   reason, " (the destination was not changed)"}));
-    }
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) fail("write");
+    if (::rename(pattern.c_str(), destination.c_str()) != 0) fail("replace");
     // The rename itself is durable once the directory is flushed.
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd >= 0) {
