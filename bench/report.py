@@ -1,0 +1,376 @@
+"""Turns the benchmark suite's output into the published results: a markdown table, a JSON summary
+and a PNG chart (latency, throughput and % of peak per model and batch; typenet, LibTorch, ONNX
+Runtime), with a description of the machine and the date. Run with /usr/bin/python3 (Debian's
+python3-matplotlib). scripts/bench.sh calls it; by hand:
+
+    report.py --benchmark BENCH.json --manifest DATA/manifest.json [--ort ORT.json]
+              [--compile-times COMPILE.json] --out-dir bench/results
+
+Statistics: each benchmark ran several repetitions; "median" and "min" are over the repetitions'
+mean time per batch. images/s, GFLOP/s and % of peak use the median. The peak is the best
+single-core figure of the peak_fma benchmark of the same run; % of peak with 2 threads divides by
+twice that.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+
+PEERS = [("typenet", "typenet"), ("libtorch", "LibTorch"), ("onnxruntime", "ONNX Runtime")]
+COLORS = {"typenet": "#1f77b4", "libtorch": "#d62728", "onnxruntime": "#2ca02c"}
+NAME = re.compile(r"^(typenet|libtorch)/(\w+)/batch:(\d+)/threads:(\d+)")
+UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# Targets of the compile-time issue: GCC at 128 layers, the SimpleMNIST example.
+TARGET_128 = (30.0, 2048.0)
+TARGET_EXAMPLE = (15.0, 1536.0)
+
+
+def command_output(*command):
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def package_version(name):
+    return command_output("dpkg-query", "-W", "-f=${Version}", name) or "not installed"
+
+
+def machine(benchmark_context, ort_context):
+    lscpu = {}
+    for line in command_output("lscpu").splitlines():
+        key, _, value = line.partition(":")
+        lscpu[key.strip()] = value.strip()
+    flags = set(lscpu.get("Flags", "").split())
+    wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+              "avx512_fp16", "amx_tile"]
+    return {
+        "cpu": lscpu.get("Model name", platform.processor()),
+        "cores": lscpu.get("CPU(s)", "?"),
+        "caches": ", ".join(f"{k} {lscpu[k]}" for k in ("L1d cache", "L2 cache", "L3 cache") if k in lscpu),
+        "hypervisor": lscpu.get("Hypervisor vendor", "none"),
+        "flags": " ".join(f for f in wanted if f in flags),
+        "os": command_output("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME") or platform.platform(),
+        "kernel": platform.release(),
+        "gcc": (command_output("g++", "--version").splitlines() or ["not installed"])[0],
+        "clang": (command_output("clang++", "--version").splitlines() or ["not installed"])[0],
+        "libtorch": benchmark_context.get("libtorch_version", "?") + " (Debian libtorch-dev "
+                    + package_version("libtorch-dev") + ")",
+        "blas": benchmark_context.get("libtorch_blas", "?") + " (libopenblas0-openmp "
+                + package_version("libopenblas0-openmp") + ")",
+        "google_benchmark": package_version("libbenchmark-dev") + " (library built as "
+                            + benchmark_context.get("library_build_type", "?") + ")",
+        "onnxruntime": (f"onnxruntime-node {ort_context['onnxruntime_version']}, Node {ort_context['node_version']}"
+                        if ort_context else "not run"),
+        "typenet_simd": benchmark_context.get("typenet_simd", "?"),
+        "load_average": benchmark_context.get("load_avg", []),
+    }
+
+
+def read_benchmarks(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs, peak, peak_2 = {}, [], []
+    for b in data["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        name = b["run_name"]
+        if name.startswith("peak_fma/"):
+            if "/512-bit/" in name or "/256-bit/" in name or "/scalar/" in name:
+                width = name.split("/")[1]
+                (peak if b["threads"] == 1 else peak_2).append((width, b.get("GFLOP/s", 0.0)))
+            continue
+        m = NAME.match(name)
+        if not m:
+            continue
+        key = (m.group(1), m.group(2), int(m.group(3)), int(m.group(4)))
+        run = runs.setdefault(key, {"times": [], "error": None})
+        if b.get("error_occurred"):
+            run["error"] = b.get("error_message", "error")
+        else:
+            run["times"].append(b["real_time"] * UNIT[b["time_unit"]])
+    return data["context"], runs, peak, peak_2
+
+
+def read_ort(path):
+    if not path or not os.path.exists(path):
+        return None, {}, None
+    with open(path) as f:
+        data = json.load(f)
+    runs = {("onnxruntime", r["model"], r["batch"], r["threads"]): {"times": r["times_s"], "error": None}
+            for r in data["results"]}
+    for e in data.get("errors", []):
+        m = re.match(r"onnxruntime/(\w+)/batch:(\d+)/threads:(\d+)", e)
+        if m:
+            runs[("onnxruntime", m.group(1), int(m.group(2)), int(m.group(3)))] = {"times": [], "error": e}
+    return data["context"], runs, data.get("call_overhead")
+
+
+def summarise(runs, models, peak_flops):
+    rows = []
+    for model in models:
+        for batch, threads in [(1, 1), (64, 1), (64, 2)]:
+            flops = model["flops_per_image"] * batch
+            row = {"model": model["name"], "title": model["title"], "batch": batch, "threads": threads,
+                   "flops_per_batch": flops, "peak_bound_s": flops / (threads * peak_flops), "peers": {}}
+            for peer, _ in PEERS:
+                run = runs.get((peer, model["name"], batch, threads))
+                if run is None:
+                    continue
+                if run["error"] or not run["times"]:
+                    row["peers"][peer] = {"status": "not implemented" if (run["error"] or "").startswith(
+                        "not implemented") else "error", "message": run["error"]}
+                    continue
+                median = statistics.median(run["times"])
+                row["peers"][peer] = {
+                    "status": "ok", "repetitions": len(run["times"]), "min_s": min(run["times"]), "median_s": median,
+                    "images_per_s": batch / median, "gflops": flops / median / 1e9,
+                    "percent_of_peak": 100 * flops / median / (threads * peak_flops),
+                }
+            rows.append(row)
+    return rows
+
+
+def fmt_time(seconds):
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} us"
+
+
+def cell(peer_result):
+    if peer_result is None:
+        return "not run"
+    if peer_result["status"] != "ok":
+        return peer_result["status"]
+    return f"{fmt_time(peer_result['median_s'])} ({peer_result['percent_of_peak']:.1f} %)"
+
+
+def markdown(summary):
+    m, peak = summary["machine"], summary["peak"]
+    out = [
+        "# typenet benchmark results", "",
+        f"Generated by `scripts/bench.sh` on {summary['date']}.", "",
+        "## Machine", "",
+        f"- CPU: {m['cpu']} ({m['cores']} CPUs; {m['caches']}; hypervisor: {m['hypervisor']})",
+        f"- Flags: {m['flags']}",
+        f"- OS: {m['os']}, kernel {m['kernel']}",
+        f"- Compilers: {m['gcc']}; {m['clang']}",
+        f"- typenet: {m['typenet_simd']} (`-march=native`), GCC, Release (`-O3`)",
+        f"- LibTorch: {m['libtorch']}, with OpenBLAS: {m['blas']}",
+        f"- ONNX Runtime: {m['onnxruntime']}",
+        f"- Google Benchmark: {m['google_benchmark']}",
+        f"- Load average when the suite started: {', '.join(f'{x:.2f}' for x in m['load_average'])}"
+        + (" (others were using the machine: times are noisy, look at min as well as median)"
+           if m["load_average"] and m["load_average"][0] > 0.5 else ""),
+        "",
+        "## Peak", "",
+        f"One core's measured fp32 FMA throughput: **{peak['gflops_per_core']:.1f} GFLOP/s** "
+        f"({peak['width']} vectors; per second of thread CPU time, best of the repetitions)."
+        + "".join(f" {w}: {g:.1f} GFLOP/s." for w, g in peak["all_widths"].items() if w != peak["width"])
+        + (f" Both cores together: {peak['two_cores']:.1f} GFLOP/s." if peak.get("two_cores") else ""),
+        "Peak bound = model FLOPs / (threads x that figure); FLOPs count the multiply-adds of Conv2d and "
+        "Linear as 2 each (bench/flops.hpp).", "",
+        "## Latency per batch", "",
+        "Median time per batch over the repetitions, and in parentheses the share of the peak it reaches. "
+        "LibTorch runs TorchScript, frozen and `optimize_for_inference` where that works, under "
+        "InferenceMode, with OpenBLAS; ONNX Runtime runs from Node, call overhead included "
+        f"({fmt_time(summary['ort_call_overhead_s']) if summary.get('ort_call_overhead_s') else 'not measured'} "
+        "per call, measured on a model of one ReLU).", "",
+        "| Model | Batch | Threads | MFLOP/batch | Peak bound | typenet | LibTorch | ONNX Runtime |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in summary["rows"]:
+        out.append(f"| {r['title']} | {r['batch']} | {r['threads']} | {r['flops_per_batch'] / 1e6:.1f} | "
+                   f"{fmt_time(r['peak_bound_s'])} | " + " | ".join(cell(r["peers"].get(p)) for p, _ in PEERS) + " |")
+    out += ["", "## Details", "",
+            "| Model | Batch | Threads | Peer | min | median | images/s | GFLOP/s | % of peak |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for r in summary["rows"]:
+        for peer, label in PEERS:
+            p = r["peers"].get(peer)
+            if p is None:
+                continue
+            if p["status"] != "ok":
+                out.append(f"| {r['title']} | {r['batch']} | {r['threads']} | {label} | {p['status']} | | | | |")
+                continue
+            out.append(f"| {r['title']} | {r['batch']} | {r['threads']} | {label} | {fmt_time(p['min_s'])} | "
+                       f"{fmt_time(p['median_s'])} | {p['images_per_s']:,.0f} | {p['gflops']:.2f} | "
+                       f"{p['percent_of_peak']:.1f} |")
+    notes = [f"- {k}: {v}" for k, v in summary["libtorch_modes"].items()]
+    if notes:
+        out += ["", "LibTorch's mode per model:", ""] + notes
+    if any(r["peers"].get("typenet", {}).get("status") == "not implemented" for r in summary["rows"]):
+        out += ["", "typenet with 2 threads: not implemented in this build (no OpenMP); no figure is given rather "
+                "than repeating the 1-thread one."]
+    else:
+        out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over the parts of the batch the "
+                "library splits (include/typenet/module.hpp); LibTorch: `torch::set_num_threads`; "
+                "ONNX Runtime: `intraOpNumThreads`."]
+    out += compile_markdown(summary.get("compile_times"))
+    out += ["", "![chart](chart.png)", ""]
+    return "\n".join(out)
+
+
+def compile_markdown(ct):
+    if not ct:
+        return ["", "## Compile time", "", "Not measured in this run (`scripts/bench.sh --no-compile-times`)."]
+    compilers = list(ct["compilers"])
+    out = ["", "## Compile time", "",
+           f"One translation unit per model, `{ct['flags']}`, measured with GNU time: wall-clock and CPU "
+           "(user + system) seconds, peak resident memory of the compiler, text size of the linked program. "
+           "Models are DEPTH weight layers each followed by a ReLU: "
+           + "; ".join(f"{k}: {v}" for k, v in ct["families"].items()) + ". Targets are judged on CPU "
+           "seconds, which other processes on the machine do not inflate.", ""]
+    header = "| Model | Depth | " + " | ".join(f"{c} wall | {c} CPU | {c} memory | {c} text" for c in compilers) + " |"
+    out += [header, "|---|---:|" + "---:|" * (4 * len(compilers))]
+
+    def fields(r):
+        if r is None:
+            return ["", "", "", ""]
+        if r["status"] == "timeout":
+            return [f"timeout ({r['wall_s']:.0f} s)", "", "", ""]
+        status = "" if r["status"] == "ok" else " (failed)"
+        return [f"{r['wall_s']:.1f} s{status}", f"{r['cpu_s']:.1f} s", f"{r['peak_mib']:.0f} MiB",
+                f"{r.get('text_bytes', 0) / 1024:.1f} KiB" if r["status"] == "ok" else ""]
+
+    example = {r["compiler"]: r for r in ct["example"]}
+    out.append("| SimpleMNIST example | | " + " | ".join(" | ".join(fields(example.get(c))) for c in compilers) + " |")
+    by_key = {(r["family"], r["depth"], r["compiler"]): r for r in ct["models"]}
+    families = list(ct["families"])
+    depths = sorted({r["depth"] for r in ct["models"]})
+    for family in families:
+        for depth in depths:
+            out.append(f"| {family} | {depth} | " + " | ".join(" | ".join(fields(by_key.get((family, depth, c))))
+                                                             for c in compilers) + " |")
+    out += ["", "Growth: CPU seconds per added layer between successive depths (flat means linear growth).", "",
+            "| Model | Compiler | " + " | ".join(f"{a}->{b}" for a, b in zip(depths, depths[1:])) + " |",
+            "|---|---|" + "---:|" * (len(depths) - 1)]
+    for family in families:
+        for c in compilers:
+            steps = []
+            for a, b in zip(depths, depths[1:]):
+                ra, rb = by_key.get((family, a, c)), by_key.get((family, b, c))
+                ok = ra and rb and ra["status"] == "ok" and rb["status"] == "ok"
+                steps.append(f"{(rb['cpu_s'] - ra['cpu_s']) / (b - a) * 1000:.0f} ms" if ok else "")
+            out.append(f"| {family} | {c} | " + " | ".join(steps) + " |")
+    out += ["", "Targets:", ""]
+    gcc = next((c for c in compilers if "g++" in c and "clang" not in c), None)
+    checks = []
+    if gcc:
+        for family in families:
+            r = by_key.get((family, 128, gcc))
+            if r:
+                ok = r["status"] == "ok" and r["cpu_s"] <= TARGET_128[0] and r["peak_mib"] <= TARGET_128[1]
+                checks.append(f"- {family}, 128 layers, GCC: <= 30 s and <= 2 GB: "
+                              f"{'met' if ok else 'NOT met'} ({r.get('cpu_s', '?')} s, {r.get('peak_mib', '?')} MiB)")
+        r = example.get(gcc)
+        if r:
+            ok = r["status"] == "ok" and r["cpu_s"] <= TARGET_EXAMPLE[0] and r["peak_mib"] <= TARGET_EXAMPLE[1]
+            checks.append(f"- SimpleMNIST example, GCC: <= 15 s and <= 1.5 GB: {'met' if ok else 'NOT met'} "
+                          f"({r.get('cpu_s', '?')} s, {r.get('peak_mib', '?')} MiB, text {r.get('text_bytes', '?')} bytes)")
+    for family in families:
+        for c in compilers:
+            r = by_key.get((family, 512, c))
+            if r:
+                checks.append(f"- {family}, 512 layers, {c}: {'compiles' if r['status'] == 'ok' else r['status'].upper()}")
+    return out + checks
+
+
+def chart(summary, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = summary["rows"]
+    labels = [f"{r['title']}\nbatch {r['batch']}, {r['threads']} thr" for r in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(18, 0.55 * len(rows) + 2.5), sharey=True)
+    metrics = [("median_s", "Latency per batch (s, log; lower is better)", True),
+               ("images_per_s", "Throughput (images/s, log; higher is better)", True),
+               ("percent_of_peak", "% of the cores' peak FMA throughput", False)]
+    height = 0.8 / len(PEERS)
+    for ax, (key, title, log) in zip(axes, metrics):
+        for i, (peer, label) in enumerate(PEERS):
+            ys, xs = [], []
+            for j, r in enumerate(rows):
+                p = r["peers"].get(peer)
+                if p and p["status"] == "ok":
+                    ys.append(j + (i - 1) * height)
+                    xs.append(p[key])
+            ax.barh(ys, xs, height=height, color=COLORS[peer], label=label)
+            if key == "median_s":
+                for j, r in enumerate(rows):
+                    p = r["peers"].get(peer)
+                    if p and p["status"] != "ok":
+                        ax.annotate(f"{label}: {p['status']}", (0, j + (i - 1) * height), xycoords=("axes fraction", "data"),
+                                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7, color=COLORS[peer])
+        if key == "median_s":
+            ax.scatter([r["peak_bound_s"] for r in rows], range(len(rows)), marker="|", s=300, color="black",
+                       label="peak bound", zorder=3)
+        ax.set_title(title, fontsize=10)
+        if log:
+            ax.set_xscale("log")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(rows)))
+    axes[0].set_yticklabels(labels, fontsize=8)
+    axes[0].invert_yaxis()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=9, bbox_to_anchor=(0.5, 0.965))
+    m = summary["machine"]
+    fig.suptitle(f"typenet vs LibTorch {m['libtorch'].split()[0]} (OpenBLAS) vs ONNX Runtime - {m['cpu']}, "
+                 f"peak {summary['peak']['gflops_per_core']:.0f} GFLOP/s per core - {summary['date']}", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--benchmark", required=True, help="Google Benchmark JSON of typenet_bench")
+    parser.add_argument("--manifest", required=True, help="manifest.json written by make_weights.py")
+    parser.add_argument("--ort", help="JSON of bench/onnx/bench_ort.js")
+    parser.add_argument("--compile-times", help="JSON of compile_times.py")
+    parser.add_argument("--out-dir", required=True)
+    args = parser.parse_args()
+
+    with open(args.manifest) as f:
+        models = json.load(f)["models"]
+    context, runs, peak, peak_2 = read_benchmarks(args.benchmark)
+    ort_context, ort_runs, call_overhead = read_ort(args.ort)
+    runs.update(ort_runs)
+    if not peak:
+        raise SystemExit("report.py: the benchmark JSON has no peak_fma results; run typenet_bench without a filter")
+    widths = {}
+    for width, g in peak:
+        widths[width] = max(widths.get(width, 0), g)
+    best_width = max(widths, key=widths.get)
+    peak_flops = widths[best_width] * 1e9
+
+    summary = {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(context, ort_context),
+        "peak": {"gflops_per_core": widths[best_width], "width": best_width, "all_widths": widths,
+                 "two_cores": max((g for _, g in peak_2), default=None)},
+        "ort_call_overhead_s": statistics.median(call_overhead["times_s"]) if call_overhead else None,
+        "libtorch_modes": {k.split("/", 1)[1]: v for k, v in context.items() if k.startswith("libtorch/")},
+        "rows": summarise(runs, models, peak_flops),
+    }
+    if args.compile_times and os.path.exists(args.compile_times):
+        with open(args.compile_times) as f:
+            summary["compile_times"] = json.load(f)
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    with open(os.path.join(args.out_dir, "results.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(args.out_dir, "results.md"), "w") as f:
+        f.write(markdown(summary))
+    chart(summary, os.path.join(args.out_dir, "chart.png"))
+    print(f"wrote results.md, results.json and chart.png to {args.out_dir}")
+
+
+if __name__ == "__main__":
+    main()
