@@ -1,10 +1,10 @@
-// Parity with PyTorch: every reference model (reference/models.hpp, reference/models.py) gets
-// PyTorch's random parameters and inputs and must reproduce PyTorch's outputs and state_dict.
+// Parity with PyTorch: every reference model (reference/models.hpp, reference/models.py) loads the
+// .pth file PyTorch saved with random parameters and must reproduce PyTorch's state_dict and
+// outputs; then saves itself for PyTorch to load back (reference/check_typenet_files.py).
 #include <catch2/catch.hpp>
 
 #include <cstring>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "reference/models.hpp"
@@ -14,50 +14,6 @@ namespace {
 
 const std::string reference_dir = TYPENET_REFERENCE_DIR;
 constexpr std::size_t batch = 3;  // as make_reference.py
-
-struct key_line {
-    std::string key, dtype;
-    typenet::shape shape;
-};
-
-std::vector<key_line> read_keys(const std::string& name) {
-    const std::vector<char> text = test::read_file(reference_dir + "/" + name + ".keys.txt");
-    std::istringstream lines(std::string(text.begin(), text.end()));
-    std::vector<key_line> keys;
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream fields(line);
-        key_line k;
-        std::string dims;
-        fields >> k.key >> k.dtype >> dims;
-        std::istringstream dim_list(dims);
-        for (std::string d; std::getline(dim_list, d, ',');) k.shape.dims[k.shape.rank++] = std::stoul(d);
-        keys.push_back(k);
-    }
-    return keys;
-}
-
-// Loads the raw state file into a model, converting float32 to the model's scalar type.
-template <class M>
-void load_state(M& model, const std::string& name) {
-    const std::vector<char> bytes = test::read_file(reference_dir + "/" + name + ".state.bin");
-    std::size_t at = 0;
-    for (const typenet::state_entry& e : M::state_dict) {
-        const std::size_t stored = e.numel * (e.dtype == typenet::dtype::int64 ? 8 : 4);
-        REQUIRE(at + stored <= bytes.size());
-        if (e.dtype == typenet::dtype::int64) {
-            std::memcpy(model.bytes(e).data(), bytes.data() + at, stored);
-        } else {
-            auto* out = reinterpret_cast<typename M::scalar_type*>(model.bytes(e).data());
-            for (std::size_t i = 0; i < e.numel; ++i) {
-                float v;
-                std::memcpy(&v, bytes.data() + at + 4 * i, 4);
-                out[i] = v;
-            }
-        }
-        at += stored;
-    }
-    REQUIRE(at == bytes.size());
-}
 
 template <class T, class Tensor>
 void read_tensor(Tensor& t, const std::string& file) {
@@ -78,49 +34,103 @@ std::vector<T> read_values(const std::string& file) {
     return values;
 }
 
-// Runs the reference batch through M and returns the error relative to PyTorch's output scale.
+// Runs the reference batch of `name` through the model and returns the error relative to the scale
+// of the output stored in `expected_file`.
 template <class M>
-double run_batch(const std::string& name) {
-    auto model = std::make_unique<M>();
-    load_state(*model, name);
+double error_of(M& model, const std::string& name, const std::string& expected_file) {
+    using T = typename M::scalar_type;
     auto x = std::make_unique<typename M::template batch_input_type<batch>>();
     auto y = std::make_unique<typename M::template batch_output_type<batch>>();
     read_tensor<float>(*x, name + ".input.bin");
-    model->forward(*x, *y);
-    using T = typename M::scalar_type;
-    const auto expected = read_values<T>(name + (std::is_same_v<T, double> ? ".output64.bin" : ".output.bin"));
+    model.forward(*x, *y);
+    const auto expected = read_values<T>(expected_file);
     return test::relative_error<T, T>(y->flat(), expected);
 }
+
+std::string path_of(const std::string& file) { return reference_dir + "/" + file; }
 
 struct check_model {
     template <class Net, class In>
     void operator()(const char* name) {
         DYNAMIC_SECTION(name) {
             using M = typenet::Model<Net, In, float, batch>;
-            INFO("model " << name);
+            using M64 = typenet::Model<Net, In, double, batch>;
+            const std::string n = name;
 
-            // The compile-time state_dict is PyTorch's, key for key, in order.
-            const std::vector<key_line> keys = read_keys(name);
-            REQUIRE(keys.size() == M::state_dict.size());
+            // The compile-time state_dict is PyTorch's, key for key, in order, with PyTorch's shapes and dtypes.
+            const typenet::checkpoint c = typenet::read_pth(path_of(n + ".pth"));
+            REQUIRE(c.tensors.size() == M::state_dict.size());
             std::size_t i = 0;
             for (const typenet::state_entry& e : M::state_dict) {
-                INFO("entry " << i);
-                CHECK(e.key == keys[i].key);
-                CHECK(typenet::name(e.dtype) == keys[i].dtype);
-                CHECK(e.shape == keys[i].shape);
-                ++i;
+                const typenet::checkpoint_tensor& t = c.tensors[i++];
+                INFO("entry " << t.key);
+                CHECK(e.key == t.key);
+                CHECK(e.dtype == t.dtype);
+                CHECK(std::vector<std::size_t>(e.shape.begin(), e.shape.end()) == t.shape);
             }
 
-            // Outputs within 1e-5 of PyTorch's, relative to the output's scale.
-            CHECK(run_batch<M>(name) <= 1e-5);
+            // torch.save's file, zip and legacy, loaded strictly: outputs within 1e-5 of PyTorch's,
+            // relative to the output's scale.
+            auto model = std::make_unique<M>();
+            typenet::load_state_dict(*model, c);
+            CHECK(error_of(*model, n, n + ".output.bin") <= 1e-5);
+            auto legacy = std::make_unique<M>();
+            typenet::load_state_dict(*legacy, path_of(n + ".legacy.pth"));
+            CHECK(error_of(*legacy, n, n + ".output.bin") <= 1e-5);
+
             // In double, the same float32 parameters give PyTorch's float64 outputs up to rounding.
-            CHECK(run_batch<typenet::Model<Net, In, double, batch>>(name) <= 1e-10);
+            auto model64 = std::make_unique<M64>();
+            typenet::load_state_dict(*model64, c);
+            CHECK(error_of(*model64, n, n + ".output64.bin") <= 1e-10);
+
+            // typenet writes them back; check_typenet_files.py has PyTorch read them.
+            typenet::save_state_dict(*model, path_of(n + ".typenet.pth"));
+            typenet::save_state_dict(*model64, path_of(n + ".typenet64.pth"));
         }
     }
 };
 
+// Files a loader meets in the wild (see make_reference.py), each against PyTorch's output for the
+// values it holds.
+template <class Net, class In>
+void check_variants(const std::string& name) {
+    using M = typenet::Model<Net, In, float, batch>;
+    auto check = [&](const std::string& suffix, typenet::load_options options) {
+        INFO("file " << name << "." << suffix << ".pth");
+        auto model = std::make_unique<M>();
+        typenet::load_state_dict(*model, path_of(name + "." + suffix + ".pth"), options);
+        CHECK(error_of(*model, name, name + "." + suffix + ".pth.output.bin") <= 1e-5);
+    };
+    for (const char* plain : {"float64", "float16", "bfloat16", "views", "cuda"}) check(plain, {});
+    typenet::load_options dict;
+    dict.state_dict_key = "model_state_dict";
+    check("checkpoint", dict);
+    typenet::load_options data_parallel;
+    data_parallel.checkpoint_prefix = "module.";
+    check("dataparallel", data_parallel);
+
+    // Refusals name what to do.
+    auto model = std::make_unique<M>();
+    CHECK_THROWS_WITH(typenet::load_state_dict(*model, path_of(name + ".checkpoint.pth")),
+                      Catch::Contains("options.state_dict_key = \"model_state_dict\""));
+    CHECK_THROWS_WITH(typenet::load_state_dict(*model, path_of(name + ".dataparallel.pth")),
+                      Catch::Contains("Missing key(s) in state_dict") && Catch::Contains("Unexpected key(s) in state_dict: \"module."));
+    typenet::load_options exact;
+    exact.convert_dtypes = false;
+    CHECK_THROWS_WITH(typenet::load_state_dict(*model, path_of(name + ".float16.pth"), exact),
+                      Catch::Contains("the checkpoint has float16, the model float32"));
+}
+
 }  // namespace
 
-TEST_CASE("every reference model reproduces PyTorch's state_dict and outputs") {
+TEST_CASE("every reference model reproduces PyTorch's state_dict and outputs, through torch.save's files") {
     reference::for_each_model(check_model{});
+}
+
+TEST_CASE("checkpoints in other dtypes, views, shared storages, checkpoint dicts, DataParallel and GPU files load") {
+    SECTION("simple_mnist_batch_norm") { check_variants<reference::simple_mnist_batch_norm, typenet::Input<1, 28, 28>>("simple_mnist_batch_norm"); }
+    SECTION("conv_rect_dilation_groups_nobias") {
+        check_variants<reference::conv_rect_dilation_groups_nobias, typenet::Input<4, 12, 9>>("conv_rect_dilation_groups_nobias");
+    }
+    SECTION("batch_norm1d") { check_variants<reference::batch_norm1d, typenet::Input<5>>("batch_norm1d"); }
 }

@@ -91,7 +91,7 @@ inline std::string checkpoint_dict_hint(const checkpoint& c) {
     for (const checkpoint_item& item : c.top_level) {
         if (!keys.empty()) keys += ", ";
         keys += concat({"'", item.key, "' (", item.description, ")"});
-        if (suggestion.empty() && item.description.find("tensors") != std::string::npos) suggestion = item.key;
+        if (suggestion.empty() && item.description.starts_with("dict of ")) suggestion = item.key;
     }
     return concat({"typenet: ", c.source, " is a checkpoint dict, not a state_dict; its keys are ", keys,
                    ". Name the key that holds the state_dict: options.state_dict_key = \"",

@@ -1,22 +1,34 @@
 """Writes reference data for typenet's parity tests, computed by PyTorch.
 
-For every model in models.py: random parameters and buffers (fixed seed), a random batch of
-inputs, and PyTorch's outputs in eval() mode, as raw little-endian files:
-  <name>.keys.txt     one state_dict entry per line: key, dtype, shape (comma-separated; empty for 0-dim)
-  <name>.state.bin    the entries' values in that order, each in its dtype (float32, or int64)
-  <name>.input.bin    float32 input, BATCH samples
-  <name>.output.bin   float32 output of the float32 model
-  <name>.output64.bin float64 output of the same model and input converted to float64
+For every model in models.py: random parameters and buffers (fixed seed), saved as torch.save
+saves them, a random batch of inputs and PyTorch's outputs in eval() mode:
+  <name>.pth            torch.save(model.state_dict()), the zip format
+  <name>.legacy.pth     the same in the legacy format (_use_new_zipfile_serialization=False)
+  <name>.input.bin      float32 input, BATCH samples, raw little-endian
+  <name>.output.bin     float32 output of the float32 model
+  <name>.output64.bin   float64 output of the same model and input converted to float64
+For the models in VARIANTS, files a loader meets in the wild, each with the output PyTorch computes
+from exactly the values the file holds (<file>.output.bin):
+  <name>.float64.pth, .float16.pth, .bfloat16.pth   the state_dict converted to that dtype
+  <name>.checkpoint.pth   {'epoch', 'model_state_dict', 'optimizer_state_dict', 'metrics'}
+  <name>.dataparallel.pth nn.DataParallel(model).state_dict(): keys prefixed with "module."
+  <name>.views.pth        every tensor a non-contiguous view or a slice of a storage shared with
+                          other tensors
+  <name>.cuda.pth         storages tagged 'cuda:0', as a GPU checkpoint is (written here by making
+                          torch tag CPU storages so: this PyTorch has no CUDA)
 Usage: make_reference.py OUTPUT_DIR
 """
 import os
 import sys
 
 import torch
+import torch.nn as nn
+import torch.serialization
 
 from models import MODELS
 
 BATCH = 3
+VARIANTS = ["simple_mnist_batch_norm", "conv_rect_dilation_groups_nobias", "batch_norm1d"]
 
 
 def randomize(model, generator):
@@ -34,6 +46,68 @@ def randomize(model, generator):
                 tensor.copy_(torch.randn(tensor.shape, generator=generator) / fan_in ** 0.5)
 
 
+def output_of(factory, state_dict, x):
+    """PyTorch's float32 output for a model holding exactly these values."""
+    model = factory()
+    model.load_state_dict({k: v.to(torch.float32) if v.is_floating_point() else v for k, v in state_dict.items()})
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+
+
+def views_of(state_dict):
+    """The same values, each tensor a view: transposed storages for matrices, and everything else
+    as slices at offsets of one shared storage."""
+    out = {}
+    shared = torch.cat([v.flatten().to(torch.float32) for v in state_dict.values() if v.dim() < 2 and v.is_floating_point()] +
+                       [torch.zeros(1)])
+    offset = 0
+    for key, v in state_dict.items():
+        if v.dim() >= 2:
+            # A column-major copy: contiguous after a transpose of the last two dimensions, not before.
+            out[key] = v.transpose(-1, -2).contiguous().transpose(-1, -2)
+            assert not out[key].is_contiguous()
+        elif v.is_floating_point():
+            out[key] = shared[offset:offset + v.numel()].view(v.shape)
+            offset += v.numel()
+        else:
+            out[key] = v
+    return out
+
+
+def save_cuda_tagged(state_dict, path):
+    original = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save(state_dict, path)
+    finally:
+        torch.serialization.location_tag = original
+
+
+def write_variants(out_dir, name, factory, model, x):
+    state = model.state_dict()
+    files = {}
+    for dtype in (torch.float64, torch.float16, torch.bfloat16):
+        converted = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
+        files[f"{str(dtype)[6:]}"] = (converted, lambda sd, p: torch.save(sd, p))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    checkpoint = {"epoch": 5, "model_state_dict": state, "optimizer_state_dict": optimizer.state_dict(),
+                  "metrics": {"accuracy": 0.91, "losses": [0.5, 0.25], "note": "best", "extra": None}}
+    files["checkpoint"] = (checkpoint, lambda sd, p: torch.save(sd, p))
+    files["dataparallel"] = (nn.DataParallel(model).state_dict(), lambda sd, p: torch.save(sd, p))
+    files["views"] = (views_of(state), lambda sd, p: torch.save(sd, p))
+    files["cuda"] = (state, save_cuda_tagged)
+    for suffix, (obj, save) in files.items():
+        path = os.path.join(out_dir, f"{name}.{suffix}.pth")
+        save(obj, path)
+        sd = obj["model_state_dict"] if suffix == "checkpoint" else obj
+        sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+        output_of(factory, sd, x).numpy().astype("<f4").tofile(path + ".output.bin")
+    # The file really says cuda:0.
+    with open(os.path.join(out_dir, f"{name}.cuda.pth"), "rb") as f:
+        assert b"cuda:0" in f.read()
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
@@ -46,17 +120,16 @@ def main():
         x = torch.randn((BATCH,) + input_shape, generator=generator)
         with torch.no_grad():
             y = model(x)
-            y64 = model.double()(x.double())
-        state = model.float().state_dict()
-        with open(os.path.join(out_dir, name + ".keys.txt"), "w") as keys:
-            for key, tensor in state.items():
-                keys.write(f"{key} {str(tensor.dtype).replace('torch.', '')} {','.join(map(str, tensor.shape))}\n")
-        with open(os.path.join(out_dir, name + ".state.bin"), "wb") as f:
-            for tensor in state.values():
-                f.write(tensor.contiguous().numpy().astype(tensor.numpy().dtype.newbyteorder("<")).tobytes())
+            y64 = factory().double().eval()
+            y64.load_state_dict(model.state_dict())
+            y64 = y64(x.double())
+        torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
+        torch.save(model.state_dict(), os.path.join(out_dir, name + ".legacy.pth"), _use_new_zipfile_serialization=False)
         x.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".input.bin"))
         y.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".output.bin"))
         y64.numpy().astype("<f8").tofile(os.path.join(out_dir, name + ".output64.bin"))
+        if name in VARIANTS:
+            write_variants(out_dir, name, factory, model, x)
     print(f"wrote reference data for {len(MODELS)} models to {out_dir}")
 
 
