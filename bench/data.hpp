@@ -1,4 +1,4 @@
-// Reading what make_weights.py writes: raw little-endian files, and the list of state_dict entries.
+// Reading what make_weights.py writes: inputs and outputs as raw little-endian float32 files.
 // Every failure throws with the file's name and what to do, since a benchmark of the wrong weights
 // would be worse than none.
 #pragma once
@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,28 +31,6 @@ inline std::vector<float> read_floats(const std::string& path) {
     std::vector<float> values(bytes.size() / sizeof(float));
     std::memcpy(values.data(), bytes.data(), bytes.size());
     return values;
-}
-
-// One line of <name>.keys.txt: "features.0.weight float32 32,1,3,3".
-struct key_line {
-    std::string key, dtype;
-    std::vector<std::size_t> shape;
-};
-
-inline std::vector<key_line> read_keys(const std::string& path) {
-    const std::vector<char> text = read_bytes(path);
-    std::istringstream lines(std::string(text.begin(), text.end()));
-    std::vector<key_line> keys;
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream fields(line);
-        key_line k;
-        std::string dims;
-        fields >> k.key >> k.dtype >> dims;
-        std::istringstream dim_list(dims);
-        for (std::string d; std::getline(dim_list, d, ',');) k.shape.push_back(std::stoul(d));
-        keys.push_back(k);
-    }
-    return keys;
 }
 
 }  // namespace bench

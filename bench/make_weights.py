@@ -2,8 +2,7 @@
 
 For each model of model_zoo.py: parameters and BatchNorm statistics randomised with a fixed seed,
 then, in OUTPUT_DIR,
-  <name>.keys.txt    the state_dict entries, one a line: key, dtype, shape (as tests/reference)
-  <name>.state.bin   their values in that order, raw little-endian (float32, or int64)
+  <name>.pth         torch.save(model.state_dict()), which typenet loads
   <name>.pt          TorchScript (torch.jit.trace) of the eval() model, for LibTorch's torch::jit::load
   <name>.onnx        the same model for ONNX Runtime (batch dimension dynamic)
   <name>.input.bin   BATCH random inputs, float32 little-endian
@@ -29,13 +28,7 @@ OPSET = 13
 
 
 def write_state(model, path_prefix):
-    state = model.state_dict()
-    with open(path_prefix + ".keys.txt", "w") as keys:
-        for key, tensor in state.items():
-            keys.write(f"{key} {str(tensor.dtype).replace('torch.', '')} {','.join(map(str, tensor.shape))}\n")
-    with open(path_prefix + ".state.bin", "wb") as f:
-        for tensor in state.values():
-            f.write(tensor.contiguous().numpy().astype(tensor.numpy().dtype.newbyteorder("<")).tobytes())
+    torch.save(model.state_dict(), path_prefix + ".pth")
 
 
 def relative_error(actual, expected):

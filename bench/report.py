@@ -74,11 +74,14 @@ def machine(benchmark_context, ort_context):
 def read_benchmarks(path):
     with open(path) as f:
         data = json.load(f)
-    runs, peak, peak_2 = {}, [], []
+    runs, peak, peak_2, loads = {}, [], [], {}
     for b in data["benchmarks"]:
         if b.get("run_type") != "iteration":
             continue
         name = b["run_name"]
+        if name.startswith("load/"):
+            loads.setdefault(name.split("/")[1], []).append(b.get("bytes_per_second", 0.0))
+            continue
         if name.startswith("peak_fma/"):
             if "/512-bit/" in name or "/256-bit/" in name or "/scalar/" in name:
                 width = name.split("/")[1]
@@ -93,7 +96,7 @@ def read_benchmarks(path):
             run["error"] = b.get("error_message", "error")
         else:
             run["times"].append(b["real_time"] * UNIT[b["time_unit"]])
-    return data["context"], runs, peak, peak_2
+    return data["context"], runs, peak, peak_2, loads
 
 
 def read_ort(path):
@@ -210,9 +213,26 @@ def markdown(summary):
         out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over the parts of the batch the "
                 "library splits (include/typenet/module.hpp); LibTorch: `torch::set_num_threads`; "
                 "ONNX Runtime: `intraOpNumThreads`."]
+    out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))
     out += ["", "![chart](chart.png)", ""]
     return "\n".join(out)
+
+
+def load_markdown(loads):
+    if not loads:
+        return []
+    labels = {"pth": "zip .pth (`load_state_dict`)", "safetensors": "safetensors (`load_state_dict`)",
+              "memcpy": "memcpy of the same bytes into the model"}
+    out = ["", "## Loading a checkpoint", "",
+           "A state_dict of 100.7 MB of float32 parameters (Linear 4096x4096 and 4096x2048), read from the "
+           "page cache and loaded into the model (file read, parsing, validation, copy), median of the "
+           "repetitions (bench/load_speed.cpp):", "",
+           "| What | GB/s |", "|---|---:|"]
+    for key in ("pth", "safetensors", "memcpy"):
+        if key in loads:
+            out.append(f"| {labels[key]} | {loads[key]:.2f} |")
+    return out
 
 
 def compile_markdown(ct):
@@ -338,7 +358,7 @@ def main():
 
     with open(args.manifest) as f:
         models = json.load(f)["models"]
-    context, runs, peak, peak_2 = read_benchmarks(args.benchmark)
+    context, runs, peak, peak_2, loads = read_benchmarks(args.benchmark)
     ort_context, ort_runs, call_overhead = read_ort(args.ort)
     runs.update(ort_runs)
     if not peak:
@@ -357,6 +377,7 @@ def main():
         "ort_call_overhead_s": statistics.median(call_overhead["times_s"]) if call_overhead else None,
         "libtorch_modes": {k.split("/", 1)[1]: v for k, v in context.items() if k.startswith("libtorch/")},
         "rows": summarise(runs, models, peak_flops),
+        "load_gb_per_s": {k: statistics.median(v) / 1e9 for k, v in loads.items()},
     }
     if args.compile_times and os.path.exists(args.compile_times):
         with open(args.compile_times) as f:

@@ -1,6 +1,5 @@
 // The typenet peer: each model of models.hpp as a Model sized for the suite's largest batch,
-// loaded from make_weights.py's raw state after checking its keys, dtypes and shapes against the
-// Model's compile-time state_dict.
+// loaded from the .pth file make_weights.py saved with torch.save.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -70,26 +69,8 @@ private:
             throw std::runtime_error("typenet peer: batches of 1 or " + std::to_string(max_batch) + " only");
     }
 
-    void load(const std::string& prefix) {
-        const std::vector<key_line> keys = read_keys(prefix + ".keys.txt");
-        const std::vector<char> state = read_bytes(prefix + ".state.bin");
-        if (keys.size() != M::state_dict.size())
-            throw std::runtime_error(prefix + ".keys.txt: " + std::to_string(keys.size()) + " entries, the typenet model has " +
-                                     std::to_string(M::state_dict.size()) + "; models.hpp and model_zoo.py disagree");
-        std::size_t at = 0;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            const typenet::state_entry& e = M::state_dict[i];
-            const bool same_shape = std::equal(e.shape.begin(), e.shape.end(), keys[i].shape.begin(), keys[i].shape.end());
-            if (e.key != keys[i].key || typenet::name(e.dtype) != keys[i].dtype || !same_shape)
-                throw std::runtime_error(prefix + ".keys.txt: entry " + std::to_string(i) + " is " + keys[i].key + " " +
-                                         keys[i].dtype + ", typenet expects " + std::string(e.key) + " " +
-                                         std::string(typenet::name(e.dtype)) + " " + typenet::to_string(e.shape));
-            if (at + e.nbytes > state.size()) throw std::runtime_error(prefix + ".state.bin is too short");
-            std::memcpy(model_->bytes(e).data(), state.data() + at, e.nbytes);
-            at += e.nbytes;
-        }
-        if (at != state.size()) throw std::runtime_error(prefix + ".state.bin is longer than its keys say");
-    }
+    // The .pth file PyTorch saved, loaded strictly: keys, shapes and dtypes must be the model's.
+    void load(const std::string& prefix) { typenet::load_state_dict(*model_, prefix + ".pth"); }
 
     // A Model holds its weights and workspace inline (megabytes): heap, not stack.
     std::unique_ptr<M> model_ = std::make_unique<M>();

@@ -21,9 +21,9 @@ inline void check(bool condition, const char* what) {
 }
 
 inline void check_checkpoint(const typenet::checkpoint& c) {
-    check(c.bytes != nullptr, "no bytes");
-    const std::byte* const begin = c.bytes->data();
-    const std::byte* const end = begin + c.bytes->size();
+    check(bool(c.bytes), "no bytes");
+    const std::byte* const begin = c.bytes.data.data();
+    const std::byte* const end = begin + c.bytes.data.size();
     check(c.is_state_dict || c.tensors.empty(), "tensors without a state_dict");
     for (const typenet::checkpoint_tensor& t : c.tensors) {
         check(t.strides.size() == t.shape.size(), "strides and shape differ in rank");

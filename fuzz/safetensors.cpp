@@ -27,8 +27,8 @@ void check(bool condition, const char* what) {
 }
 
 void check_checkpoint(const typenet::checkpoint& c) {
-    const std::byte* const begin = c.bytes->data();
-    const std::byte* const end = begin + c.bytes->size();
+    const std::byte* const begin = c.bytes.data.data();
+    const std::byte* const end = begin + c.bytes.data.size();
     const std::byte* previous_end = nullptr;
     for (const typenet::checkpoint_tensor& t : c.tensors) {
         check(t.storage.size() == t.numel() * typenet::size_of(t.dtype), "storage size is not numel * dtype size");

@@ -181,7 +181,7 @@ TEST_CASE("a model's state_dict goes to a file and back unchanged, in state_dict
     CHECK(c.is_state_dict);
     CHECK_FALSE(c.big_endian);
     CHECK(c.metadata == std::vector<std::pair<std::string, std::string>>{{"format", "pt"}});
-    const std::uint64_t header_size = detail::load_le64(c.bytes->data());
+    const std::uint64_t header_size = detail::load_le64(c.bytes.data.data());
     CHECK((8 + header_size) % 8 == 0);
     REQUIRE(c.tensors.size() == M::state_dict.size());
     REQUIRE(c.top_level.size() == M::state_dict.size());
@@ -203,8 +203,8 @@ TEST_CASE("a model's state_dict goes to a file and back unchanged, in state_dict
         REQUIRE(t.storage.size() == e.nbytes);
         CHECK(std::memcmp(t.storage.data(), model->bytes(e).data(), e.nbytes) == 0);
         // No copy: the storage lies inside the file's bytes that the checkpoint holds.
-        CHECK(t.storage.data() >= c.bytes->data());
-        CHECK(t.storage.data() + t.storage.size() <= c.bytes->data() + c.bytes->size());
+        CHECK(t.storage.data() >= c.bytes.data.data());
+        CHECK(t.storage.data() + t.storage.size() <= c.bytes.data.data() + c.bytes.data.size());
     }
     const checkpoint_tensor* tracked = c.find("1.num_batches_tracked");
     REQUIRE(tracked);
@@ -571,7 +571,7 @@ TEST_CASE("a valid file with any one byte changed is refused, or read consistent
                 ++accepted;
                 for (const checkpoint_tensor& t : c.tensors) {
                     CHECK(t.storage.size() == t.numel() * size_of(t.dtype));
-                    CHECK(t.storage.data() + t.storage.size() <= c.bytes->data() + c.bytes->size());
+                    CHECK(t.storage.data() + t.storage.size() <= c.bytes.data.data() + c.bytes.data.size());
                 }
             } catch (const format_error&) {
                 ++refused;

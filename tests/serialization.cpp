@@ -68,7 +68,7 @@ struct builder {
             p.t.storage = std::span<const std::byte>(bytes->data() + p.begin, p.size);
             c.tensors.push_back(p.t);
         }
-        c.bytes = bytes;
+        c.bytes = shared_bytes(std::shared_ptr<const std::vector<std::byte>>(bytes));
         return c;
     }
 };

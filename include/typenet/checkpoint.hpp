@@ -30,6 +30,20 @@ constexpr std::string_view name(checkpoint_format f) {
     return "?";
 }
 
+// Bytes and what keeps them alive: a vector, or a file mapped into memory (detail::read_file).
+// Converts from a shared vector, so that an in-memory file can be read as it is.
+struct shared_bytes {
+    std::shared_ptr<const void> owner;
+    std::span<const std::byte> data;
+
+    shared_bytes() = default;
+    shared_bytes(std::shared_ptr<const void> keeper, std::span<const std::byte> bytes)
+        : owner(std::move(keeper)), data(bytes) {}
+    shared_bytes(std::shared_ptr<const std::vector<std::byte>> vector)  // NOLINT: implicit on purpose
+        : owner(vector), data(vector ? std::span<const std::byte>(*vector) : std::span<const std::byte>()) {}
+    explicit operator bool() const { return owner != nullptr; }
+};
+
 // One tensor as stored: a view (shape, strides, offset, all in elements) into a storage.
 struct checkpoint_tensor {
     std::string key;                      // "features.0.weight"
@@ -65,7 +79,7 @@ public:
     bool is_state_dict = true;
     bool big_endian = false;                  // the storages' byte order ("byteorder" record)
     std::vector<std::pair<std::string, std::string>> metadata;  // safetensors' __metadata__
-    std::shared_ptr<const std::vector<std::byte>> bytes;        // the file, which storages point into
+    shared_bytes bytes;                                         // the file, which storages point into
 
     const checkpoint_tensor* find(std::string_view key) const {
         for (const checkpoint_tensor& t : tensors)

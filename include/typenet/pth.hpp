@@ -92,8 +92,8 @@ struct pth_storage_bytes {
 
 class pth_reader {
 public:
-    pth_reader(std::shared_ptr<const std::vector<std::byte>> bytes, std::string source, const read_options& options)
-        : bytes_(std::move(bytes)), file_(*bytes_), source_(std::move(source)), options_(options) {}
+    pth_reader(shared_bytes bytes, std::string source, const read_options& options)
+        : bytes_(std::move(bytes)), file_(bytes_.data), source_(std::move(source)), options_(options) {}
 
     checkpoint read() {
         checkpoint result;
@@ -483,7 +483,7 @@ private:
         return t;
     }
 
-    std::shared_ptr<const std::vector<std::byte>> bytes_;
+    shared_bytes bytes_;
     std::span<const std::byte> file_;
     std::string source_;
     const read_options& options_;
@@ -496,7 +496,7 @@ private:
 
 // Reads a checkpoint from bytes in memory; `source_name` names it in messages. The checkpoint shares
 // ownership of the bytes, which its storages point into.
-inline checkpoint read_pth(std::shared_ptr<const std::vector<std::byte>> bytes, std::string source_name,
+inline checkpoint read_pth(shared_bytes bytes, std::string source_name,
                            const read_options& options = {}) {
     if (!bytes) throw format_error(detail::concat({"typenet: read_pth: no bytes for ", source_name}));
     return detail::pth_reader(std::move(bytes), std::move(source_name), options).read();

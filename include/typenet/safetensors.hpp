@@ -413,16 +413,16 @@ inline void write_safetensors(std::span<const safetensors_tensor> tensors, const
 // bytes after the last tensor; an "__metadata__" that is not an object of strings.
 // The tensors come in data order, contiguous (row-major strides), storages pointing into `bytes`;
 // top_level lists the tensor names in the same order, and metadata holds "__metadata__".
-inline checkpoint read_safetensors(std::shared_ptr<const std::vector<std::byte>> bytes, std::string source_name) {
+inline checkpoint read_safetensors(shared_bytes bytes, std::string source_name) {
     using detail::concat;
     if (!bytes) throw format_error(concat({"typenet: ", source_name, ": no bytes to read (a null pointer)"}));
     const std::string& source = source_name;
-    const std::size_t size = bytes->size();
+    const std::size_t size = bytes.data.size();
     if (size < 8)
         throw format_error(concat({"typenet: ", source, ": not a safetensors file: it is ", std::to_string(size),
                                    " bytes long, too short for the 8-byte header length every safetensors file ",
                                    "starts with"}));
-    const std::uint64_t header_size = detail::load_le64(bytes->data());
+    const std::uint64_t header_size = detail::load_le64(bytes.data.data());
     if (header_size > safetensors_max_header_size)
         throw format_error(concat({"typenet: ", source, ": not a safetensors file, or a damaged one: its first 8 ",
                                    "bytes give a header length of ", std::to_string(header_size),
@@ -431,7 +431,7 @@ inline checkpoint read_safetensors(std::shared_ptr<const std::vector<std::byte>>
         throw format_error(concat({"typenet: ", source, ": the header length in the first 8 bytes is ",
                                    std::to_string(header_size), " but only ", std::to_string(size - 8),
                                    " bytes follow it: the file is truncated, or not a safetensors file"}));
-    const std::string_view header(reinterpret_cast<const char*>(bytes->data()) + 8, std::size_t(header_size));
+    const std::string_view header(reinterpret_cast<const char*>(bytes.data.data()) + 8, std::size_t(header_size));
     if (header.empty() || header[0] != '{')
         throw format_error(concat({"typenet: ", source, ": bad safetensors header at byte 8: the JSON header must ",
                                    "start with '{'", header.empty() ? ", but it is empty" : "",
@@ -456,7 +456,7 @@ inline checkpoint read_safetensors(std::shared_ptr<const std::vector<std::byte>>
         // PyTorch's contiguous strides: a dimension of size 0 counts as 1.
         for (std::size_t d = e.shape.size(); d-- > 1;)
             t.strides[d - 1] = t.strides[d] * std::max<std::size_t>(e.shape[d], 1);
-        t.storage = std::span<const std::byte>(bytes->data() + data_start + e.begin, e.end - e.begin);
+        t.storage = std::span<const std::byte>(bytes.data.data() + data_start + e.begin, e.end - e.begin);
         t.storage_name = detail::file_range(data_start + e.begin, data_start + e.end);
         c.top_level.push_back({e.name, concat({"tensor ", name(e.type), " ", detail::shape_to_text(e.shape)})});
         t.key = std::move(e.name);

@@ -211,8 +211,8 @@ struct state_dict_pickle {
 
 // Reads a weights file, whatever its format: a zip or legacy .pth (torch.save), or safetensors.
 inline checkpoint read_checkpoint(const std::filesystem::path& path, const read_options& options = {}) {
-    std::shared_ptr<const std::vector<std::byte>> bytes = detail::read_file(path);
-    const std::span<const std::byte> b(*bytes);
+    shared_bytes bytes = detail::read_file(path);
+    const std::span<const std::byte> b = bytes.data;
     auto byte_at = [&](std::size_t i) { return i < b.size() ? std::to_integer<unsigned>(b[i]) : 256u; };
     if (detail::looks_like_zip(b) || (byte_at(0) == 0x80 && byte_at(1) == 0x02))  // zip, or a pickle (legacy)
         return read_pth(std::move(bytes), path.string(), options);

@@ -13,42 +13,49 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../checkpoint.hpp"
 #include "../error.hpp"
 
 namespace typenet::detail {
 
 inline std::string system_error_text() { return std::strerror(errno); }
 
-// Reads a whole file. Failures name the file and the reason.
-inline std::shared_ptr<const std::vector<std::byte>> read_file(const std::filesystem::path& path) {
+// A whole file, mapped into memory when it is a regular file (no copy out of the page cache),
+// read otherwise. Failures name the file and the reason.
+inline shared_bytes read_file(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw format_error(concat({"typenet: cannot open ", path.string(), ": ", system_error_text()}));
-    auto bytes = std::make_shared<std::vector<std::byte>>();
-    std::size_t size = 0;
-    try {
-        std::error_code ec;
-        const auto expected = std::filesystem::file_size(path, ec);
-        if (!ec) bytes->resize(expected);
-        for (;;) {
-            if (size == bytes->size()) bytes->resize(bytes->empty() ? 65536 : bytes->size() * 2);
-            const ssize_t n = ::read(fd, bytes->data() + size, bytes->size() - size);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw format_error(concat({"typenet: cannot read ", path.string(), ": ", system_error_text()}));
-            }
-            if (n == 0) break;
-            size += std::size_t(n);
-        }
-    } catch (...) {
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+        const std::size_t size = std::size_t(info.st_size);
+        void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         ::close(fd);
-        throw;
+        if (mapped == MAP_FAILED)
+            throw format_error(concat({"typenet: cannot map ", path.string(), " into memory: ", system_error_text()}));
+        std::shared_ptr<const void> owner(mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+        return {std::move(owner), std::span<const std::byte>(static_cast<const std::byte*>(mapped), size)};
+    }
+    auto bytes = std::make_shared<std::vector<std::byte>>();  // a pipe, a device, an empty file
+    std::size_t size = 0;
+    for (;;) {
+        if (size == bytes->size()) bytes->resize(bytes->empty() ? 65536 : bytes->size() * 2);
+        const ssize_t n = ::read(fd, bytes->data() + size, bytes->size() - size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const std::string reason = system_error_text();
+            ::close(fd);
+            throw format_error(concat({"typenet: cannot read ", path.string(), ": ", reason}));
+        }
+        if (n == 0) break;
+        size += std::size_t(n);
     }
     ::close(fd);
     bytes->resize(size);
-    return bytes;
+    return shared_bytes(std::shared_ptr<const std::vector<std::byte>>(std::move(bytes)));
 }
 
 // Writes a file atomically: the data goes to a temporary file in the destination's directory,
