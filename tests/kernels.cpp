@@ -3,6 +3,7 @@
 // every tile remainder and sample-group split, in float and double.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <memory>
 #include <random>
 #include <vector>
@@ -112,6 +113,28 @@ TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", 
     };
     check_relu.template operator()<1>(16);
     check_relu.template operator()<33>(17);
+}
+
+TEST_CASE("fused steps propagate NaN as the layers one by one do") {
+    // An Identity between the convolution and the rest keeps them apart (no fusion).
+    using Fused = Model<Sequential<Conv2d<1, 3, 3, padding<1>>, ReLU, MaxPool2d<2>>, Input<1, 8, 10>>;
+    using Apart = Model<Sequential<Conv2d<1, 3, 3, padding<1>>, Identity, ReLU, MaxPool2d<2>>, Input<1, 8, 10>>;
+    static_assert(Fused::network::step_lengths[0] == 3 && Apart::network::step_lengths[0] == 1);
+    auto fused = random_model<Fused>(30);
+    auto apart = random_model<Apart>(30);
+    auto x = random_input<float>(80, 31);
+    x[2 * 10 + 5] = NAN;  // pixel (2, 5): its 3x3 neighbourhood of outputs is NaN before pooling
+    Fused::input_type in;
+    std::copy(x.begin(), x.end(), in.begin());
+    const auto a = fused->forward(in);
+    const auto b = apart->forward(in);
+    std::size_t nans = 0;
+    for (std::size_t i = 0; i < a.size; ++i) {
+        CHECK(std::isnan(a[i]) == std::isnan(b[i]));
+        if (!std::isnan(a[i])) CHECK(a[i] == b[i]);
+        nans += std::isnan(a[i]);
+    }
+    CHECK(nans == 3 * 4);  // per channel, the pooled windows over rows 1-3 and columns 4-6: 2 x 2
 }
 
 TEMPLATE_TEST_CASE("fused Conv2d, BatchNorm2d, ReLU and MaxPool2d steps match the layers one by one", "", float, double) {

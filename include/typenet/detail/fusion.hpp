@@ -5,9 +5,11 @@
 // memory. Only the types decide, at compile time; the state_dict does not change.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <utility>
 
 #include "../layers/batch_norm.hpp"
 #include "../layers/conv2d.hpp"
@@ -41,6 +43,90 @@ inline constexpr bool fusable_max_pool<MaxPool2d<K, Options...>> =
     MaxPool2d<K, Options...>::dilation_h == 1 && MaxPool2d<K, Options...>::dilation_w == 1 &&
     !MaxPool2d<K, Options...>::ceil_mode;
 
+// The larger of a running maximum and a new value, NaN winning, as PyTorch's max pooling; for
+// scalars and vectors alike.
+template <class V>
+[[gnu::always_inline]] inline V max_propagating_nan(V best, V v) {
+    return ((v > best) | (v != v)) ? v : best;  // `|`, not `||`: a select, not a branch on data
+}
+
+// y = x * s + b, then ReLU if asked (NaN stays NaN), over N values.
+template <class T, bool Relu, std::size_t N>
+[[gnu::always_inline]] inline void scale_shift(const T* x, T* y, T s, T b) {
+    using S = simd<T>;
+    using V = typename S::type;
+    const V vs = S::broadcast(s), vb = S::broadcast(b);
+    std::size_t i = 0;
+    for (; i + S::lanes <= N; i += S::lanes) {
+        V v = S::load(x + i) * vs + vb;
+        if constexpr (Relu) v = v < V{} ? V{} : v;
+        S::store(y + i, v);
+    }
+    for (; i < N; ++i) {
+        const T v = x[i] * s + b;
+        y[i] = Relu && v < T(0) ? T(0) : v;
+    }
+}
+
+// The even lanes of a then b, and the odd ones.
+template <class V, std::size_t... I>
+[[gnu::always_inline]] inline V even_lanes(V a, V b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, (2 * I)...);
+}
+template <class V, std::size_t... I>
+[[gnu::always_inline]] inline V odd_lanes(V a, V b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, (2 * I + 1)...);
+}
+template <class V>
+[[gnu::always_inline]] inline V even_lanes(V a, V b) {
+    return even_lanes(a, b, std::make_index_sequence<sizeof(V) / sizeof(a[0])>{});
+}
+template <class V>
+[[gnu::always_inline]] inline V odd_lanes(V a, V b) {
+    return odd_lanes(a, b, std::make_index_sequence<sizeof(V) / sizeof(a[0])>{});
+}
+
+// Max pooling of one H x W plane, windows inside the plane (no padding, no dilation).
+template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW>
+[[gnu::always_inline]] inline void max_pool_plane(const T* plane, T* out) {
+    constexpr std::size_t OH = (H - KH) / SH + 1, OW = (W - KW) / SW + 1;
+    if constexpr (KH == 2 && KW == 2 && SH == 2 && SW == 2 && W % 2 == 0) {
+        // The usual 2x2 window, in vectors and without a branch on the data (NaN checks as
+        // branches would cost more than the pooling). Pairs of columns never straddle rows (W is
+        // even), so the plane is maxed pairwise as one flat run (even and odd lanes separated by
+        // shuffles), then pairs of those half rows. Vectors read up to 2 vectors past the plane
+        // (the caller's buffer allows it) and the last row's tail is stored element by element.
+        using S = simd<T>;
+        using V = typename S::type;
+        constexpr std::size_t L = S::lanes, pairs = H * W / 2;
+        alignas(64) T half[round_up(pairs, L) + L];
+        for (std::size_t k = 0; k < pairs; k += L) {
+            const V a = S::load(plane + 2 * k), b = S::load(plane + 2 * k + L);
+            S::store(half + k, max_propagating_nan(even_lanes(a, b), odd_lanes(a, b)));
+        }
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+            const T* top = half + 2 * oh * OW;
+            for (std::size_t ow = 0; ow < OW; ow += L) {
+                const V m = max_propagating_nan(S::load(top + ow), S::load(top + OW + ow));
+                if (oh + 1 < OH || ow + L <= OW) {
+                    S::store(out + oh * OW + ow, m);  // past the row: the next row overwrites it
+                } else {
+                    for (std::size_t l = 0; l < OW - ow; ++l) out[oh * OW + ow + l] = m[l];
+                }
+            }
+        }
+    } else {
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                T best = plane[oh * SH * W + ow * SW];
+                for (std::size_t i = 0; i < KH; ++i)
+                    for (std::size_t j = 0; j < KW; ++j)
+                        best = max_propagating_nan(best, plane[(oh * SH + i) * W + ow * SW + j]);
+                out[oh * OW + ow] = best;
+            }
+    }
+}
+
 // Stores a convolution's output channel: x * scale + shift, then ReLU, then max pooling.
 template <class T, bool Relu, class Pool>
 struct fused_output {
@@ -58,24 +144,17 @@ struct fused_output {
         else return v;
     }
 
+    // `from` is the convolution's own scratch row: scaled, shifted and clamped in place (one
+    // vectorisable pass), then pooled.
     template <shape Out>
-    [[gnu::always_inline]] void store(const T* from, std::size_t channel, T* to) const {
+    [[gnu::always_inline]] void store(T* from, std::size_t channel, T* to) const {
         const T s = scale[channel], b = shift[channel];
+        constexpr std::size_t pixels = Out[1] * Out[2];
         if constexpr (std::is_void_v<Pool>) {
-            for (std::size_t p = 0; p < Out[1] * Out[2]; ++p) to[p] = activate(from[p] * s + b);
+            scale_shift<T, Relu, pixels>(from, to, s, b);
         } else {
-            constexpr shape pooled = Pool::infer(Out).output;
-            constexpr std::size_t OW = Out[2];
-            for (std::size_t ph = 0; ph < pooled[1]; ++ph)
-                for (std::size_t pw = 0; pw < pooled[2]; ++pw) {
-                    T best = -std::numeric_limits<T>::infinity();
-                    for (std::size_t i = 0; i < Pool::kernel_h; ++i)
-                        for (std::size_t j = 0; j < Pool::kernel_w; ++j) {
-                            const T v = activate(from[(ph * Pool::stride_h + i) * OW + pw * Pool::stride_w + j] * s + b);
-                            if (v > best || std::isnan(v)) best = v;
-                        }
-                    to[ph * pooled[2] + pw] = best;
-                }
+            scale_shift<T, Relu, pixels>(from, from, s, b);
+            max_pool_plane<T, Out[1], Out[2], Pool::kernel_h, Pool::kernel_w, Pool::stride_h, Pool::stride_w>(from, to);
         }
     }
 };

@@ -36,7 +36,7 @@ struct conv_output {
     static constexpr std::size_t output_size() { return Out.numel(); }
 
     template <shape Out>
-    [[gnu::always_inline]] void store(const T* from, std::size_t channel, T* to) const {
+    [[gnu::always_inline]] void store(T* from, std::size_t channel, T* to) const {
         constexpr std::size_t pixels = Out[1] * Out[2];
         const T b = bias ? bias[channel] : T(0);
         for (std::size_t p = 0; p < pixels; ++p) to[p] = from[p] + b;
@@ -112,9 +112,11 @@ struct Conv2d {
         while (g < n && (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, g + 1) * sizeof(T) <= 524288) ++g;
         return g;
     }
+    // The unfolded rows, the product, and two vectors after it that epilogues may read past a plane.
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        return (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, samples_per_pass<T>(in, n));
+        return (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, samples_per_pass<T>(in, n)) +
+               2 * detail::simd<T>::lanes;
     }
 
     template <class T, shape In, std::size_t N>
