@@ -3,6 +3,7 @@
 //
 //   typenet-inspect model.pth
 //   typenet-inspect checkpoint.pth --key model_state_dict
+//   typenet-inspect model.safetensors
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -14,16 +15,16 @@
 #include <vector>
 
 #include <typenet/checkpoint.hpp>
-#include <typenet/detail/file.hpp>
-#include <typenet/pth.hpp>
+#include <typenet/serialization.hpp>
 
 namespace {
 
 constexpr std::string_view usage =
     "usage: typenet-inspect FILE [--key KEY]\n"
     "\n"
-    "Prints the format of a weights file (a PyTorch .pth/.pt as torch.save writes it, zip or legacy) and\n"
-    "its tensors, one per line as `key dtype shape`, then their count and size in bytes.\n"
+    "Prints the format of a weights file (a PyTorch .pth/.pt as torch.save writes it, zip or legacy, or a\n"
+    "safetensors file) and"
+    " its tensors, one per line as `key dtype shape`, then their count and size in bytes.\n"
     "A checkpoint dict ({'epoch': ..., 'model_state_dict': ...}) is listed by its top-level keys;\n"
     "--key KEY lists the tensors of the state_dict stored under KEY.\n"
     "Nothing in the file is executed. Exit status: 0 on success, 1 on any error.\n";
@@ -64,18 +65,6 @@ arguments parse_arguments(int argc, char** argv) {
     return args;
 }
 
-// Reads FILE in whichever format it is in: each format is one `if` on the bytes, before the .pth
-// reader, which is the fallback because its messages say what a file that is no checkpoint is.
-typenet::checkpoint read_weights(const std::filesystem::path& path, const typenet::read_options& options) {
-    auto bytes = typenet::detail::read_file(path);
-    return typenet::read_pth(std::move(bytes), path.string(), options);
-}
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-    std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + "]";
-}
 
 void print(const typenet::checkpoint& c, const typenet::read_options& options) {
     std::cout << "file: " << c.source << "\nformat: " << typenet::name(c.format) << '\n';
@@ -97,7 +86,7 @@ void print(const typenet::checkpoint& c, const typenet::read_options& options) {
     if (checkpoint_dict) std::cout << "state_dict '" << options.state_dict_key << "':\n";
     std::uint64_t total_bytes = 0;
     for (const typenet::checkpoint_tensor& t : c.tensors) {
-        std::cout << t.key << ' ' << typenet::name(t.dtype) << ' ' << shape_text(t.shape) << '\n';
+        std::cout << t.key << ' ' << typenet::name(t.dtype) << ' ' << typenet::detail::shape_text(t.shape) << '\n';
         // Each tensor's size fits in 64 bits (the reader checks); their sum saturates.
         const std::uint64_t bytes = t.numel() * typenet::size_of(t.dtype);
         total_bytes = bytes > UINT64_MAX - total_bytes ? UINT64_MAX : total_bytes + bytes;
@@ -115,7 +104,7 @@ int main(int argc, char** argv) {
             std::cout << usage;
             return 0;
         }
-        print(read_weights(args.file, args.options), args.options);
+        print(typenet::read_checkpoint(args.file, args.options), args.options);
         return 0;
     } catch (const usage_error& e) {
         std::cerr << "typenet-inspect: " << e.what() << "\n\n" << usage;

@@ -47,6 +47,17 @@ entries, total = expected_entries("checkpoint.manifest")
 assert out[2:] == ["checkpoint dict, 11 top-level keys:", *top_level, "state_dict 'model_state_dict':", *entries, total], \
     "\n".join(out)
 
+# A safetensors file (written by the independent writer of tests/interop): format, metadata, entries.
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import torch  # noqa: E402
+import safetensors_writer  # noqa: E402
+safetensors_file = files / "inspect.safetensors"
+safetensors_writer.write(str(safetensors_file), [("fc.weight", torch.ones(3, 2)), ("fc.bias", torch.zeros(3, dtype=torch.float64)),
+                                                 ("steps", torch.tensor(5))], metadata={"format": "pt"})
+out, _ = run(str(safetensors_file))
+assert out == [f"file: {safetensors_file}", "format: safetensors", "metadata: format = pt", "fc.weight float32 [3, 2]",
+               "fc.bias float64 [3]", "steps int64 []", "total: 3 tensors, 56 bytes"], "\n".join(out)
+
 # Errors go to stderr with status 1.
 out, err = run(str(files / "torchscript.pt"), status=1)
 assert out == [] and "TorchScript" in err, err
