@@ -113,6 +113,23 @@ TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", 
     };
     check_relu.template operator()<1>(16);
     check_relu.template operator()<33>(17);
+
+    // A chain of Linear layers (one step, transposed in between for many rows, see fusion.hpp).
+    auto check_chain = [&]<std::size_t B>(unsigned seed) {
+        using M = Model<Sequential<Linear<37, 50>, ReLU, Dropout<>, Linear<50, 19>, Identity, Linear<19, 7>>, Input<37>, T, B>;
+        static_assert(M::network::step_lengths[0] == 6);
+        auto model = random_model<M>(seed);
+        const auto x = random_input<T>(B * 37, seed + 1);
+        auto h = oracle::linear<T>(x, B, 37, model->template at<"0.weight">().data(), model->template at<"0.bias">().data(), 50);
+        oracle::relu(h);
+        h = oracle::linear<T>(h, B, 50, model->template at<"3.weight">().data(), model->template at<"3.bias">().data(), 19);
+        const auto expected =
+            oracle::linear<T>(h, B, 19, model->template at<"5.weight">().data(), model->template at<"5.bias">().data(), 7);
+        CHECK(test::relative_error<T, T>(run<M, B>(*model, x), expected) <= tolerance<T>);
+    };
+    check_chain.template operator()<1>(18);
+    check_chain.template operator()<2>(19);
+    check_chain.template operator()<33>(20);
 }
 
 TEST_CASE("fused steps propagate NaN as the layers one by one do") {

@@ -20,17 +20,19 @@ static_assert(Model<Mixed, Input<2>>::state_dict[2].key == "head.weight");
 // An empty Sequential is the identity, as nn.Sequential().
 static_assert(Model<Sequential<>, Input<3>>::output_shape == shape{3});
 
-// The chain plan, step by step: in-place steps reuse the buffer they read; two scratch buffers
-// suffice. (No fusion here: Dropout and Identity are steps of their own.)
-using Chain = Sequential<Linear<4, 8>, Dropout<>, Linear<8, 16>, Identity, Linear<16, 2>>;
+// The chain plan, step by step: in-place steps reuse the buffer they read. (No fusion here: a
+// Linear followed by BatchNorm1d starts no chain; see fusion.hpp.)
+using Chain = Sequential<Linear<4, 8>, Dropout<>, BatchNorm1d<8>, Dropout<>, Linear<8, 16>>;
 constexpr auto plan = Chain::plan<float>(shape{4});
 static_assert(plan.steps == 5);
 static_assert(plan.source[0] == detail::chain_input);
 static_assert(plan.target[4] == detail::chain_output);
 static_assert(plan.target[0] == plan.source[1] && plan.source[1] == plan.target[1], "Dropout runs in place");
-static_assert(plan.target[1] != plan.target[2], "Linear never writes over its input");
-static_assert(plan.a_elements + plan.b_elements == 8 + 16);
-static_assert(Chain::in_place == false && Sequential<ReLU, Dropout<>>::in_place);
+static_assert(plan.source[4] != detail::chain_output, "Linear never writes over its input");
+static_assert(plan.a_elements + plan.b_elements == 8, "one buffer of 8 values serves every step");
+// Linear layers in a row, with ReLU, Dropout or Identity between them, run as one step.
+static_assert(Sequential<Linear<4, 8>, ReLU, Dropout<>, Linear<8, 16>, ReLU, Linear<16, 2>>::step_lengths[0] == 6);
+static_assert(!Chain::in_place && Sequential<ReLU, Dropout<>>::in_place);
 
 // Fusion: Conv2d [BatchNorm2d] [ReLU] [MaxPool2d] run as one step; the state_dict is unchanged.
 using Features = Sequential<Conv2d<1, 4, 3>, BatchNorm2d<4>, ReLU, MaxPool2d<2>, Conv2d<4, 4, 3>, ReLU, Linear<3, 2>>;
@@ -40,7 +42,7 @@ static_assert(Sequential<Conv2d<1, 4, 3>, MaxPool2d<2, padding<1>>>::step_length
 static_assert(Sequential<Conv2d<1, 4, 3>, BatchNorm2d<4, track_running_stats<false>>>::step_lengths[0] == 1,
               "batch statistics are not an affine map");
 static_assert(Model<Features, Input<1, 12, 12>>::state_dict.size() == 2 + 5 + 2 + 2);
-static_assert(Sequential<Linear<4, 4>, ReLU, Linear<4, 2>>::step_lengths[0] == 2, "Linear ReLU is one step");
+static_assert(Sequential<Linear<4, 4>, ReLU, BatchNorm1d<4>>::step_lengths[0] == 2, "Linear ReLU is one step");
 
 TEST_CASE("a chain of in-place children leaves the input untouched") {
     using M = Model<Sequential<ReLU, Identity>, Input<3>>;

@@ -130,17 +130,18 @@ struct Sequential {
         return s;
     }
 
-    // The fused step that starts at child I, or void.
+    // Fusion (detail/fusion.hpp): what each child is, how many children the step starting at each
+    // one covers, and the fused step's type (void for a child on its own).
+    static constexpr std::array<detail::fusion_kind, size> kinds{
+        detail::kind_of<typename detail::entry_traits<Entries>::module>()...};
+    static constexpr std::array<std::size_t, size> step_lengths = [] {
+        std::array<std::size_t, size> lengths{};
+        for (std::size_t i = 0; i < size; ++i) lengths[i] = detail::fused_length(kinds, i);
+        return lengths;
+    }();
     template <std::size_t I>
-    using fusion_at = typename decltype(detail::fusion_at<I, std::remove_cvref_t<decltype(children)>, size>())::type;
-    template <std::size_t I>
-    static constexpr std::size_t step_length() {
-        if constexpr (std::is_void_v<fusion_at<I>>) return 1;
-        else return fusion_at<I>::length;
-    }
-    static constexpr auto step_lengths = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::size_t, size>{step_length<I>()...};
-    }(std::make_index_sequence<size>{});
+    using fusion_at = typename decltype(
+        detail::fusion_type<I, step_lengths[I], std::remove_cvref_t<decltype(children)>>())::type;
 
     template <class T>
     static constexpr auto plan(shape in) {

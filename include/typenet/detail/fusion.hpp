@@ -6,13 +6,18 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "../layers/batch_norm.hpp"
 #include "../layers/conv2d.hpp"
+#include "../layers/dropout.hpp"
+#include "../layers/identity.hpp"
 #include "../layers/linear.hpp"
 #include "../layers/max_pool2d.hpp"
 #include "../layers/relu.hpp"
@@ -201,6 +206,11 @@ struct fused_conv {
 };
 
 template <class M>
+inline constexpr bool is_no_op = std::is_same_v<M, Identity>;
+template <detail::fixed_string P>
+inline constexpr bool is_no_op<Dropout<P>> = true;
+
+template <class M>
 inline constexpr bool is_linear = false;
 template <std::size_t I, std::size_t O, class... Options>
 inline constexpr bool is_linear<Linear<I, O, Options...>> = true;
@@ -220,34 +230,164 @@ struct fused_linear {
     }
 };
 
-// The fusion starting at child I of Children (a hana tuple of types), or void when there is none.
-template <std::size_t I, class Children, std::size_t Size>
-constexpr auto fusion_at() {
-    auto child = [](auto k) {
-        if constexpr (decltype(k)::value < Size)
-            return boost::hana::at(Children{}, k);
-        else
-            return boost::hana::type_c<void>;
-    };
-    using Conv = typename decltype(+child(boost::hana::size_c<I>))::type;
-    if constexpr (is_linear<Conv>) {
-        using Next = typename decltype(+child(boost::hana::size_c<I + 1>))::type;
-        if constexpr (is_relu<Next>) return boost::hana::type_c<fused_linear<Conv>>;
-        else return boost::hana::type_c<void>;
-    } else if constexpr (!is_conv2d<Conv>) {
+// The step Linear [ReLU] {Dropout|Identity} Linear [ReLU] ...: with enough rows for the matrix
+// product, the input is transposed once, each Linear multiplies the previous one's transposed
+// output (no transposes in between), and the last result is transposed back; with few rows, each
+// Linear runs on its own (dot products). Dropout and Identity do nothing.
+template <class... Members>
+struct fused_linear_chain {
+    static constexpr std::size_t length = sizeof...(Members);
+    using first = std::tuple_element_t<0, std::tuple<Members...>>;
+    static constexpr std::array<bool, length> linear{is_linear<Members>...};
+    static constexpr std::array<bool, length> relu{is_relu<Members>...};
+    static constexpr std::size_t widest = [] {
+        std::size_t w = first::in_features;
+        auto widen = [&]<class M>() {
+            if constexpr (is_linear<M>) w = M::out_features > w ? M::out_features : w;
+        };
+        (widen.template operator()<Members>(), ...);
+        return w;
+    }();
+    static constexpr std::size_t last_linear = [] {
+        std::size_t last = 0;
+        for (std::size_t j = 0; j < length; ++j)
+            if (linear[j]) last = j;
+        return last;
+    }();
+
+    template <class T>
+    static constexpr std::size_t rows(shape in, std::size_t n) { return n * in.numel() / first::in_features; }
+    template <class T>
+    static constexpr bool transposed(shape in, std::size_t n) { return rows<T>(in, n) >= simd<T>::lanes / 2; }
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        const std::size_t r = transposed<T>(in, n) ? round_up(rows<T>(in, n), simd<T>::lanes) : rows<T>(in, n);
+        return 2 * aligned_elements(widest * r, sizeof(T));
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void run(const std::byte* const* states, const T* in, T* out, T* scratch) {
+        constexpr std::size_t R = rows<T>(In, N);
+        constexpr bool by_columns = transposed<T>(In, N);
+        constexpr std::size_t padded = by_columns ? round_up(R, simd<T>::lanes) : R;
+        T* buffers[2] = {scratch, scratch + aligned_elements(widest * padded, sizeof(T))};
+        std::size_t current = 0;
+        const T* source = in;
+        if constexpr (by_columns) {
+            to_columns<T, R, first::in_features, padded>(in, buffers[0]);
+            source = buffers[0];
+            current = 1;
+        }
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            (step<J, T, R, padded, by_columns>(states, source, buffers, current, out), ...);
+        }(std::make_index_sequence<length>{});
+        if constexpr (by_columns) {
+            using Last = std::tuple_element_t<last_linear, std::tuple<Members...>>;
+            from_columns<T, Last::out_features, padded>(source, out, R);
+        }
+    }
+
+private:
+    template <std::size_t J, class T, std::size_t R, std::size_t padded, bool by_columns>
+    [[gnu::always_inline]] static void step(const std::byte* const* states, const T*& source, T* const* buffers,
+                                            std::size_t& current, T* out) {
+        using M = std::tuple_element_t<J, std::tuple<Members...>>;
+        if constexpr (is_linear<M>) {
+            constexpr bool relu_after = J + 1 < length && relu[J + 1];
+            const layer_params<M, T> params{states[J]};
+            if constexpr (by_columns) {
+                M::template propagate_transposed<T, padded, relu_after>(params, source, buffers[current]);
+                source = buffers[current];
+            } else {
+                T* target = J == last_linear ? out : buffers[current];
+                M::template propagate_with<T, shape{M::in_features}, R, relu_after>(params, source, target, nullptr);
+                source = target;
+            }
+            current ^= 1;
+        }
+    }
+};
+
+// What each child is, for the fusion rules.
+enum class fusion_kind : unsigned char { other, conv, batch_norm, relu, max_pool, linear, no_op };
+
+template <class M>
+constexpr fusion_kind kind_of() {
+    if constexpr (is_conv2d<M>) return fusion_kind::conv;
+    else if constexpr (foldable_batch_norm<M>) return fusion_kind::batch_norm;
+    else if constexpr (is_relu<M>) return fusion_kind::relu;
+    else if constexpr (fusable_max_pool<M>) return fusion_kind::max_pool;
+    else if constexpr (is_linear<M>) return fusion_kind::linear;
+    else if constexpr (is_no_op<M>) return fusion_kind::no_op;
+    else return fusion_kind::other;
+}
+
+// Linear layers in a row, each maybe followed by ReLU, with Dropout or Identity between them.
+// At most this many children, which bounds the chain's type and the compiler's work on deep stacks.
+inline constexpr std::size_t max_chain = 16;
+
+template <std::size_t Size>
+constexpr std::size_t linear_chain_length(const std::array<fusion_kind, Size>& kinds, std::size_t i) {
+    std::size_t j = i, end = i, linears = 0;
+    while (j < Size && j - i < max_chain) {
+        if (kinds[j] == fusion_kind::linear) {
+            ++linears;
+            j += (j + 1 < Size && kinds[j + 1] == fusion_kind::relu && j + 1 - i < max_chain) ? 2 : 1;
+            end = j;
+        } else if (kinds[j] == fusion_kind::no_op) {
+            ++j;
+        } else {
+            break;
+        }
+    }
+    return linears >= 2 ? end - i : 0;
+}
+
+// How many children the step starting at child i covers: 1 when nothing fuses.
+template <std::size_t Size>
+constexpr std::size_t fused_length(const std::array<fusion_kind, Size>& kinds, std::size_t i) {
+    auto at = [&](std::size_t k) { return k < Size ? kinds[k] : fusion_kind::other; };
+    if (kinds[i] == fusion_kind::linear) {
+        if (const std::size_t chain = linear_chain_length(kinds, i); chain > 0) return chain;
+        return at(i + 1) == fusion_kind::relu ? 2 : 1;
+    }
+    if (kinds[i] != fusion_kind::conv) return 1;
+    std::size_t j = i + 1;
+    if (at(j) == fusion_kind::batch_norm) ++j;
+    if (at(j) == fusion_kind::relu) ++j;
+    if (at(j) == fusion_kind::max_pool) ++j;
+    return j - i;
+}
+
+// The step type for children I .. I + Length - 1 (Children: a hana tuple of types), void for one
+// child on its own.
+template <std::size_t I, std::size_t Length, class Children>
+constexpr auto fusion_type() {
+    auto child = [](auto k) { return boost::hana::at(Children{}, k); };
+    using First = typename decltype(+child(boost::hana::size_c<I>))::type;
+    if constexpr (Length == 1) {
         return boost::hana::type_c<void>;
-    } else {
-        using Next1 = typename decltype(+child(boost::hana::size_c<I + 1>))::type;
-        constexpr bool bn = foldable_batch_norm<Next1>;
-        using Next2 = typename decltype(+child(boost::hana::size_c<I + 1 + bn>))::type;
-        constexpr bool relu = is_relu<Next2>;
-        using Next3 = typename decltype(+child(boost::hana::size_c<I + 1 + bn + relu>))::type;
-        constexpr bool pool = fusable_max_pool<Next3>;
-        if constexpr (!bn && !relu && !pool)
-            return boost::hana::type_c<void>;
+    } else if constexpr (is_linear<First>) {
+        if constexpr (Length == 2 && is_relu<typename decltype(+child(boost::hana::size_c<I + 1>))::type>)
+            return boost::hana::type_c<fused_linear<First>>;
         else
-            return boost::hana::type_c<fused_conv<Conv, std::conditional_t<bn, Next1, void>, relu,
-                                                  std::conditional_t<pool, Next3, void>>>;
+            return [&]<std::size_t... J>(std::index_sequence<J...>) {
+                return boost::hana::type_c<
+                    fused_linear_chain<typename decltype(+child(boost::hana::size_c<I + J>))::type...>>;
+            }(std::make_index_sequence<Length>{});
+    } else {
+        auto member = [&](auto k) {
+            if constexpr (decltype(k)::value < I + Length) return child(k);
+            else return boost::hana::type_c<void>;
+        };
+        using Next1 = typename decltype(+member(boost::hana::size_c<I + 1>))::type;
+        constexpr bool bn = foldable_batch_norm<Next1>;
+        using Next2 = typename decltype(+member(boost::hana::size_c<I + 1 + bn>))::type;
+        constexpr bool relu = is_relu<Next2>;
+        using Next3 = typename decltype(+member(boost::hana::size_c<I + 1 + bn + relu>))::type;
+        constexpr bool pool = fusable_max_pool<Next3>;
+        return boost::hana::type_c<fused_conv<First, std::conditional_t<bn, Next1, void>, relu,
+                                              std::conditional_t<pool, Next3, void>>>;
     }
 }
 

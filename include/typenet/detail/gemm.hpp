@@ -17,8 +17,8 @@ namespace typenet::detail {
 // Registers available for a tile: 32 vector registers with AVX-512, 16 otherwise.
 inline constexpr std::size_t vector_registers = vector_bytes == 64 ? 32 : 16;
 
-// C[M][N] = A[M][K] B[K][N] (+ bias[m] on row m). Row strides: K for A, N for B and C. N must be a
-// multiple of simd<T>::lanes (callers pad).
+// C[M][N] = A[M][K] B[K][N] (+ bias[m] on row m), then max(., 0) with Relu. Row strides: K for A,
+// N for B and C. N must be a multiple of simd<T>::lanes (callers pad).
 template <class T, std::size_t M, std::size_t N, std::size_t K, std::size_t MR_override = 0, std::size_t NV_override = 0,
           std::size_t KC_override = 0>
 struct gemm {
@@ -36,22 +36,23 @@ struct gemm {
     static constexpr std::size_t KC_budget = 32768 / (NV * L * sizeof(T));
     static constexpr std::size_t KC = KC_override ? KC_override : (K < KC_budget ? K : (KC_budget > 0 ? KC_budget : 1));
 
+    template <bool Relu = false>
     [[gnu::always_inline]] static void run(const T* A, const T* B, T* C, const T* bias) {
-        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV>(A, B, C, bias, n0);
-        if constexpr (vectors % NV != 0) panel<vectors % NV>(A, B, C, bias, N - (vectors % NV) * L);
+        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV, Relu>(A, B, C, bias, n0);
+        if constexpr (vectors % NV != 0) panel<vectors % NV, Relu>(A, B, C, bias, N - (vectors % NV) * L);
     }
 
 private:
-    template <std::size_t NVt>
+    template <std::size_t NVt, bool Relu>
     [[gnu::always_inline]] static void panel(const T* A, const T* B, T* C, const T* bias, std::size_t n0) {
         for (std::size_t k0 = 0; k0 < K; k0 += KC) {
             const std::size_t k1 = k0 + KC < K ? k0 + KC : K;
-            for (std::size_t m0 = 0; m0 + MR <= M; m0 += MR) tile<MR, NVt>(A, B, C, bias, m0, n0, k0, k1);
-            if constexpr (M % MR != 0) tile<M % MR, NVt>(A, B, C, bias, M - M % MR, n0, k0, k1);
+            for (std::size_t m0 = 0; m0 + MR <= M; m0 += MR) tile<MR, NVt, Relu>(A, B, C, bias, m0, n0, k0, k1);
+            if constexpr (M % MR != 0) tile<M % MR, NVt, Relu>(A, B, C, bias, M - M % MR, n0, k0, k1);
         }
     }
 
-    template <std::size_t MRt, std::size_t NVt>
+    template <std::size_t MRt, std::size_t NVt, bool Relu>
     [[gnu::always_inline]] static void tile(const T* A, const T* B, T* C, const T* bias, std::size_t m0,
                                             std::size_t n0, std::size_t k0, std::size_t k1) {
         V acc[MRt][NVt];
@@ -69,7 +70,12 @@ private:
         const bool last = k1 == K;
         for (std::size_t i = 0; i < MRt; ++i) {
             const V add = (last && bias) ? S::broadcast(bias[m0 + i]) : V{};
-            for (std::size_t j = 0; j < NVt; ++j) S::store(C + (m0 + i) * N + n0 + j * L, acc[i][j] + add);
+            for (std::size_t j = 0; j < NVt; ++j) {
+                V v = acc[i][j] + add;
+                if constexpr (Relu)
+                    if (last) v = v < V{} ? V{} : v;
+                S::store(C + (m0 + i) * N + n0 + j * L, v);
+            }
         }
     }
 };

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
 #include "../layer.hpp"
 
@@ -34,24 +35,42 @@ struct AdaptiveAvgPool2d {
         return ((i + 1) * in + out - 1) / out;
     }
 
+    // Per plane: the sums of each output row's input rows (contiguous, vectorisable), then of each
+    // output column's columns of those; every window bound is a compile-time constant.
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<AdaptiveAvgPool2d, T>, const T* in, T* out) {
         constexpr std::size_t H = In[1], W = In[2];
         for (std::size_t plane = 0; plane < N * In[0]; ++plane) {
             const T* x = in + plane * H * W;
             T* y = out + plane * OutH * OutW;
-            for (std::size_t oh = 0; oh < OutH; ++oh) {
-                const std::size_t h0 = window_start(oh, OutH, H), h1 = window_end(oh, OutH, H);
-                for (std::size_t ow = 0; ow < OutW; ++ow) {
-                    const std::size_t w0 = window_start(ow, OutW, W), w1 = window_end(ow, OutW, W);
-                    T sum = 0;
-                    for (std::size_t ih = h0; ih < h1; ++ih)
-                        for (std::size_t iw = w0; iw < w1; ++iw) sum += x[ih * W + iw];
-                    y[oh * OutW + ow] = sum / T((h1 - h0) * (w1 - w0));
-                }
-            }
+            [&]<std::size_t... OH>(std::index_sequence<OH...>) {
+                (pool_row<T, H, W, OH>(x, y + OH * OutW), ...);
+            }(std::make_index_sequence<OutH>{});
         }
     }
+
+private:
+    template <class T, std::size_t H, std::size_t W, std::size_t OH>
+    [[gnu::always_inline]] static void pool_row(const T* x, T* y) {
+        constexpr std::size_t h0 = window_start(OH, OutH, H), h1 = window_end(OH, OutH, H);
+        T rows[W];
+        for (std::size_t w = 0; w < W; ++w) rows[w] = x[h0 * W + w];
+        for (std::size_t h = h0 + 1; h < h1; ++h)
+            for (std::size_t w = 0; w < W; ++w) rows[w] += x[h * W + w];
+        [&]<std::size_t... OW>(std::index_sequence<OW...>) {
+            ((y[OW] = window_sum<T, window_start(OW, OutW, W), window_end(OW, OutW, W)>(rows) /
+                      T((h1 - h0) * (window_end(OW, OutW, W) - window_start(OW, OutW, W)))),
+             ...);
+        }(std::make_index_sequence<OutW>{});
+    }
+    template <class T, std::size_t Begin, std::size_t End>
+    [[gnu::always_inline]] static T window_sum(const T* rows) {
+        T sum = rows[Begin];
+        for (std::size_t w = Begin + 1; w < End; ++w) sum += rows[w];
+        return sum;
+    }
+
+public:
 };
 
 }  // namespace typenet

@@ -6,6 +6,7 @@
 //     static_assert(typenet::Conv2d<1, 32, 3>::infer({1, 28, 28}).output == typenet::shape{32, 26, 26});
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -105,18 +106,19 @@ struct Conv2d {
         return detail::round_up(n * out[1] * out[2], detail::simd<T>::lanes);
     }
     // Samples unfolded together: as many as keep the unfolded rows and the product within about
-    // 512 KiB (a quarter of a 2 MiB L2), at least one.
+    // 1 MiB (half of a 2 MiB L2), at least one.
     template <class T>
     static constexpr std::size_t samples_per_pass(shape in, std::size_t n) {
         std::size_t g = 1;
-        while (g < n && (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, g + 1) * sizeof(T) <= 524288) ++g;
+        while (g < n && (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, g + 1) * sizeof(T) <= 1048576) ++g;
         return g;
     }
-    // The unfolded rows, the product, and two vectors after it that epilogues may read past a plane.
+    // The unfolded rows, the product, two vectors after it that epilogues may read past a plane, and
+    // one zero-bordered input plane.
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
         return (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, samples_per_pass<T>(in, n)) +
-               2 * detail::simd<T>::lanes;
+               2 * detail::simd<T>::lanes + padded_plane(in);
     }
 
     template <class T, shape In, std::size_t N>
@@ -150,10 +152,12 @@ private:
         const T* weight = params.template get<0>();
         T* unfolded = scratch;                           // [unfolded_rows][columns]
         T* product = scratch + unfolded_rows * columns;  // [out_per_group][columns]
+        T* padded = product + out_per_group * columns + 2 * detail::simd<T>::lanes;
+        std::fill_n(padded, padded_plane(In), T(0));
         for (std::size_t g = 0; g < groups; ++g) {
             for (std::size_t n = 0; n < N; ++n)
                 unfold<T, In, Out, columns>(in + (n * InChannels + g * in_per_group) * In[1] * In[2],
-                                            unfolded + n * pixels);
+                                            unfolded + n * pixels, padded);
             for (std::size_t c = N * pixels; c < columns; ++c)
                 for (std::size_t r = 0; r < unfolded_rows; ++r) unfolded[r * columns + c] = T(0);
             detail::gemm<T, out_per_group, columns, unfolded_rows>::run(weight + g * out_per_group * unfolded_rows,
@@ -167,86 +171,42 @@ private:
         }
     }
 
-    // The output columns [first, last) whose input column ow * stride - padding + kw * dilation
-    // lies inside the image, for each kw: outside them the row holds zeros (padding).
-    template <std::size_t W, std::size_t OW>
-    static constexpr auto valid_columns = [] {
-        std::array<std::array<std::size_t, 2>, kernel_w> range{};
-        for (std::size_t kw = 0; kw < kernel_w; ++kw) {
-            std::size_t first = OW, last = 0;
-            for (std::size_t ow = 0; ow < OW; ++ow) {
-                const long long iw = (long long)(ow * stride_w + kw * dilation_w) - (long long)padding_w;
-                if (iw >= 0 && iw < (long long)W) {
-                    if (first == OW) first = ow;
-                    last = ow + 1;
-                }
-            }
-            range[kw] = {first, first == OW ? OW : last};
-        }
-        return range;
-    }();
+    static constexpr std::size_t padded_plane(shape in) {
+        return (in[1] + 2 * padding_h) * (in[2] + 2 * padding_w);
+    }
 
     // rows[(ic * kernel_h + kh) * kernel_w + kw][oh * OW + ow] = x[ic][ih][iw], zero in the padding;
-    // rows are `columns` apart (the samples of a batch sit side by side).
+    // rows are `columns` apart (the samples of a batch sit side by side). Each input plane is first
+    // copied into the middle of a zero-bordered plane (`padded`, whose border stays zero), so that
+    // every row is made of plain copies of OW values, without a test per value.
     template <class T, shape In, shape Out, std::size_t columns>
-    [[gnu::always_inline]] static void unfold(const T* x, T* rows) {
+    [[gnu::always_inline]] static void unfold(const T* x, T* rows, T* padded) {
         constexpr std::size_t H = In[1], W = In[2], OH = Out[1], OW = Out[2];
+        constexpr std::size_t HP = H + 2 * padding_h, WP = W + 2 * padding_w;
+        constexpr bool pad = padding_h != 0 || padding_w != 0;
         for (std::size_t ic = 0; ic < InChannels / groups; ++ic) {
+            const T* plane = x + ic * H * W;
+            if constexpr (pad) {
+                for (std::size_t h = 0; h < H; ++h)
+                    detail::copy_values<W>(plane + h * W, padded + (h + padding_h) * WP + padding_w);
+                plane = padded;
+            }
             for (std::size_t kh = 0; kh < kernel_h; ++kh) {
                 for (std::size_t kw = 0; kw < kernel_w; ++kw) {
                     T* row = rows + ((ic * kernel_h + kh) * kernel_w + kw) * columns;
-                    if constexpr (stride_h == 1 && stride_w == 1 && OW == W) {
-                        unfold_same_width<T, H, W, OH>(x + ic * H * W, row, kh, kw);
-                        continue;
-                    }
-                    const std::size_t first = valid_columns<W, OW>[kw][0], last = valid_columns<W, OW>[kw][1];
-                    const long long shift = (long long)(kw * dilation_w) - (long long)padding_w;
+                    const T* from = plane + kh * dilation_h * WP + kw * dilation_w;
                     for (std::size_t oh = 0; oh < OH; ++oh) {
-                        T* r = row + oh * OW;
-                        const long long ih = (long long)(oh * stride_h + kh * dilation_h) - (long long)padding_h;
-                        if (ih < 0 || ih >= (long long)H) {
-                            for (std::size_t ow = 0; ow < OW; ++ow) r[ow] = T(0);
-                            continue;
-                        }
-                        const T* source = x + (ic * H + std::size_t(ih)) * W;
-                        for (std::size_t ow = 0; ow < first; ++ow) r[ow] = T(0);
-                        if constexpr (stride_w == 1) {  // a contiguous run: a copy the compiler vectorises
-                            const T* from = source + (long long)first + shift;
-                            for (std::size_t ow = first; ow < last; ++ow) r[ow] = from[ow - first];
+                        const T* source = from + oh * stride_h * WP;
+                        if constexpr (stride_w == 1) {
+                            detail::copy_values<OW>(source, row + oh * OW);
                         } else {
-                            for (std::size_t ow = first; ow < last; ++ow)
-                                r[ow] = source[std::size_t((long long)(ow * stride_w) + shift)];
+                            for (std::size_t ow = 0; ow < OW; ++ow) row[oh * OW + ow] = source[ow * stride_w];
                         }
-                        for (std::size_t ow = last; ow < OW; ++ow) r[ow] = T(0);
                     }
                 }
             }
         }
-    }
-
-    // Stride 1 with the output as wide as the input (padding that keeps the size): for a given
-    // (kh, kw) the row is the input plane shifted by a constant, so one long contiguous copy
-    // does it, then the columns that fell into the padding are zeroed.
-    template <class T, std::size_t H, std::size_t W, std::size_t OH>
-    [[gnu::always_inline]] static void unfold_same_width(const T* __restrict plane, T* __restrict row, std::size_t kh,
-                                                         std::size_t kw) {
-        const long long row_shift = (long long)(kh * dilation_h) - (long long)padding_h;  // ih = oh + row_shift
-        const long long shift = (long long)(kw * dilation_w) - (long long)padding_w;      // iw = ow + shift
-        const std::size_t oh_first = std::size_t(row_shift < 0 ? -row_shift : 0);
-        const std::size_t oh_last = std::size_t((long long)H - row_shift < (long long)OH ? (long long)H - row_shift : (long long)OH);
-        for (std::size_t i = 0; i < oh_first * W; ++i) row[i] = T(0);
-        for (std::size_t i = oh_last * W; i < OH * W; ++i) row[i] = T(0);
-        if (oh_first >= oh_last) return;
-        // row[q] = plane[q + row_shift * W + shift] for q in the valid rows, except where the column
-        // wraps into the neighbouring row (zeroed below).
-        const std::size_t begin = oh_first * W + std::size_t(shift < 0 ? -shift : 0);
-        const std::size_t end = oh_last * W - std::size_t(shift > 0 ? shift : 0);
-        const T* source = plane + std::size_t((long long)begin + row_shift * (long long)W + shift);
-        for (std::size_t q = begin; q < end; ++q) row[q] = source[q - begin];
-        for (std::size_t oh = oh_first; oh < oh_last; ++oh) {
-            for (long long c = 0; c < -shift; ++c) row[oh * W + std::size_t(c)] = T(0);
-            for (long long c = 0; c < shift; ++c) row[oh * W + W - 1 - std::size_t(c)] = T(0);
-        }
+        (void)HP;
     }
 
 public:

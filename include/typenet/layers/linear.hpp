@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "../detail/gemm.hpp"
+#include "../detail/kernels.hpp"
 #include "../detail/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
@@ -66,27 +67,30 @@ struct Linear {
     template <class T, shape In, std::size_t N, bool Relu>
     static void propagate_with(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
         constexpr std::size_t R = rows(In, N);
-        auto activate = [](T v) { return Relu && v < T(0) ? T(0) : v; };
         const T* weight = params.template get<0>();
         const T* bias_values = nullptr;
         if constexpr (has_bias) bias_values = params.template get<1>();
         if constexpr (by_rows<T>(In, N)) {
             detail::dot_rows<T, R, OutFeatures, InFeatures>::run(in, weight, out, bias_values);
             if constexpr (Relu)
-                for (std::size_t i = 0; i < R * OutFeatures; ++i) out[i] = activate(out[i]);
+                for (std::size_t i = 0; i < R * OutFeatures; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];
         } else {
             constexpr std::size_t padded = detail::round_up(R, detail::simd<T>::lanes);
             T* transposed = scratch;                          // [in_features][padded rows]
             T* product = scratch + InFeatures * padded;       // [out_features][padded rows]
-            for (std::size_t k = 0; k < InFeatures; ++k) {
-                for (std::size_t r = 0; r < R; ++r) transposed[k * padded + r] = in[r * InFeatures + k];
-                for (std::size_t r = R; r < padded; ++r) transposed[k * padded + r] = T(0);
-            }
-            detail::gemm<T, OutFeatures, padded, InFeatures>::run(weight, transposed, product, bias_values);
-            for (std::size_t r = 0; r < R; ++r)
-                for (std::size_t o = 0; o < OutFeatures; ++o)
-                    out[r * OutFeatures + o] = activate(product[o * padded + r]);
+            detail::to_columns<T, R, InFeatures, padded>(in, transposed);
+            propagate_transposed<T, padded, Relu>(params, transposed, product);
+            detail::from_columns<T, OutFeatures, padded>(product, out, R);
         }
+    }
+
+    // The product on inputs kept transposed, [in_features][Rows], giving [out_features][Rows]: what a
+    // chain of Linear layers passes from one to the next (fusion.hpp), transposing only at its ends.
+    template <class T, std::size_t Rows, bool Relu>
+    static void propagate_transposed(layer_params<Linear, T> params, const T* in, T* out) {
+        const T* bias_values = nullptr;
+        if constexpr (has_bias) bias_values = params.template get<1>();
+        detail::gemm<T, OutFeatures, Rows, InFeatures>::template run<Relu>(params.template get<0>(), in, out, bias_values);
     }
 };
 
