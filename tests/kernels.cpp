@@ -130,6 +130,16 @@ TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", 
     check_chain.template operator()<1>(18);
     check_chain.template operator()<2>(19);
     check_chain.template operator()<33>(20);
+
+    // Enough work (more than 2^21 multiply-adds) for a chain to run on every OpenMP thread.
+    using Big = Model<Sequential<Linear<300, 200>, ReLU, Linear<200, 100>>, Input<300>, T, 40>;
+    auto big = random_model<Big>(21);
+    const auto x = random_input<T>(40 * 300, 22);
+    auto h = oracle::linear<T>(x, 40, 300, big->template at<"0.weight">().data(), big->template at<"0.bias">().data(), 200);
+    oracle::relu(h);
+    const auto expected =
+        oracle::linear<T>(h, 40, 200, big->template at<"2.weight">().data(), big->template at<"2.bias">().data(), 100);
+    CHECK(test::relative_error<T, T>(run<Big, 40>(*big, x), expected) <= tolerance<T>);
 }
 
 TEST_CASE("fused steps propagate NaN as the layers one by one do") {

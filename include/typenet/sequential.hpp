@@ -143,6 +143,10 @@ struct Sequential {
     using fusion_at = typename decltype(
         detail::fusion_type<I, step_lengths[I], std::remove_cvref_t<decltype(children)>>())::type;
 
+    static constexpr bool skipped(std::size_t first) {
+        return step_lengths[first] == 1 && kinds[first] == detail::fusion_kind::no_op && first + 1 < size;
+    }
+
     template <class T>
     static constexpr auto plan(shape in) {
         using namespace detail;
@@ -173,6 +177,10 @@ struct Sequential {
                 p.target[s - 1] = source;
             }
         }
+        // A step that leaves the values as they are (Identity, Dropout, Flatten) and is not the last
+        // is skipped: the next step reads what it would have read, the chain's input included.
+        for (std::size_t s = 0; s + 1 < p.steps; ++s)
+            if (skipped(p.step_begin[s])) p.source[s + 1] = p.source[s];
         for (std::size_t s = 0; s + 1 < p.steps; ++s) {
             const std::size_t n = p.shapes[p.step_begin[s + 1]].numel();
             if (p.target[s] == buffer_a && n > p.a_elements) p.a_elements = n;
@@ -223,7 +231,10 @@ struct Sequential {
                 constexpr std::size_t step = decltype(s)::value, first = p.step_begin[step];
                 const T* source = p.source[step] == detail::chain_input ? in : buffer(p.source[step]);
                 T* target = buffer(p.target[step]);
-                if constexpr (std::is_void_v<fusion_at<first>>) {
+                if constexpr (skipped(first)) {
+                    (void)source;
+                    (void)target;
+                } else if constexpr (std::is_void_v<fusion_at<first>>) {
                     using Child = typename decltype(+boost::hana::at(children, boost::hana::size_c<first>))::type;
                     detail::forward_module<Child, T, p.shapes[first], N>(state + p.state_offset[first], source,
                                                                          target, step_scratch);

@@ -14,9 +14,14 @@
 #include <type_traits>
 #include <utility>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "../layers/batch_norm.hpp"
 #include "../layers/conv2d.hpp"
 #include "../layers/dropout.hpp"
+#include "../layers/flatten.hpp"
 #include "../layers/identity.hpp"
 #include "../layers/linear.hpp"
 #include "../layers/max_pool2d.hpp"
@@ -205,10 +210,13 @@ struct fused_conv {
     }
 };
 
+// Layers that leave the values as they are: Identity, Dropout (in eval mode), Flatten (a reshape).
 template <class M>
 inline constexpr bool is_no_op = std::is_same_v<M, Identity>;
 template <detail::fixed_string P>
 inline constexpr bool is_no_op<Dropout<P>> = true;
+template <int Start, int End>
+inline constexpr bool is_no_op<FlattenDims<Start, End>> = true;
 
 template <class M>
 inline constexpr bool is_linear = false;
@@ -271,38 +279,90 @@ struct fused_linear_chain {
         constexpr bool by_columns = transposed<T>(In, N);
         constexpr std::size_t padded = by_columns ? round_up(R, simd<T>::lanes) : R;
         T* buffers[2] = {scratch, scratch + aligned_elements(widest * padded, sizeof(T))};
-        std::size_t current = 0;
-        const T* source = in;
-        if constexpr (by_columns) {
-            to_columns<T, R, first::in_features, padded>(in, buffers[0]);
-            source = buffers[0];
-            current = 1;
+#ifdef _OPENMP
+        // Many rows and several threads: one parallel region for the whole chain, each thread taking a
+        // share of every product's rows, with a barrier between layers (rather than a region each).
+        if constexpr (by_columns && work(R) >= (std::size_t(1) << 21)) {
+            if (!omp_in_parallel() && omp_get_max_threads() > 1) {
+#pragma omp parallel
+                run_columns<T, R, padded>(states, in, out, buffers, std::size_t(omp_get_thread_num()),
+                                          std::size_t(omp_get_num_threads()));
+                return;
+            }
         }
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            (step<J, T, R, padded, by_columns>(states, source, buffers, current, out), ...);
-        }(std::make_index_sequence<length>{});
+#endif
         if constexpr (by_columns) {
-            using Last = std::tuple_element_t<last_linear, std::tuple<Members...>>;
-            from_columns<T, Last::out_features, padded>(source, out, R);
+            run_columns<T, R, padded>(states, in, out, buffers, 0, 1);
+        } else {
+            const T* source = in;
+            std::size_t current = 0;
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                (step<J, T, R>(states, source, buffers, current, out), ...);
+            }(std::make_index_sequence<length>{});
         }
     }
 
 private:
-    template <std::size_t J, class T, std::size_t R, std::size_t padded, bool by_columns>
+    // Multiply-adds of the chain on R rows.
+    static constexpr std::size_t work(std::size_t r) {
+        std::size_t w = 0;
+        auto add = [&]<class M>() {
+            if constexpr (is_linear<M>) w += r * M::in_features * M::out_features;
+        };
+        (add.template operator()<Members>(), ...);
+        return w;
+    }
+
+    // The transposed chain, as share `share` of `shares` (threads, with barriers between layers).
+    template <class T, std::size_t R, std::size_t padded>
+    static void run_columns(const std::byte* const* states, const T* in, T* out, T* const* buffers, std::size_t share,
+                            std::size_t shares) {
+        constexpr std::size_t columns = first::in_features, L = simd<T>::lanes;
+        const std::size_t per_share = round_up((columns + shares - 1) / shares, L);
+        to_columns<T, R, columns, padded>(in, buffers[0], std::min(columns, share * per_share),
+                                          std::min(columns, (share + 1) * per_share));
+        std::size_t current = 0;
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            ([&] {
+                using M = std::tuple_element_t<J, std::tuple<Members...>>;
+                if constexpr (is_linear<M>) {
+                    barrier(shares);
+                    constexpr bool relu_after = J + 1 < length && relu[J + 1];
+                    const T* bias_values = nullptr;
+                    const layer_params<M, T> params{states[J]};
+                    if constexpr (M::has_bias) bias_values = params.template get<1>();
+                    gemm<T, M::out_features, padded, M::in_features>::template run_share<relu_after>(
+                        params.template get<0>(), buffers[current], buffers[current ^ 1], bias_values, share, shares);
+                    current ^= 1;
+                }
+            }(), ...);
+        }(std::make_index_sequence<length>{});
+        barrier(shares);
+        if (share == 0) {
+            using Last = std::tuple_element_t<last_linear, std::tuple<Members...>>;
+            from_columns<T, Last::out_features, padded>(buffers[current], out, R);
+        }
+    }
+
+    static void barrier([[maybe_unused]] std::size_t shares) {
+#ifdef _OPENMP
+        if (shares > 1) {
+#pragma omp barrier
+        }
+#endif
+    }
+
+    // One Linear of the chain on its own (few rows: dot products).
+    template <std::size_t J, class T, std::size_t R>
     [[gnu::always_inline]] static void step(const std::byte* const* states, const T*& source, T* const* buffers,
                                             std::size_t& current, T* out) {
         using M = std::tuple_element_t<J, std::tuple<Members...>>;
         if constexpr (is_linear<M>) {
             constexpr bool relu_after = J + 1 < length && relu[J + 1];
-            const layer_params<M, T> params{states[J]};
-            if constexpr (by_columns) {
-                M::template propagate_transposed<T, padded, relu_after>(params, source, buffers[current]);
-                source = buffers[current];
-            } else {
-                T* target = J == last_linear ? out : buffers[current];
-                M::template propagate_with<T, shape{M::in_features}, R, relu_after>(params, source, target, nullptr);
-                source = target;
-            }
+            T* target = J == last_linear ? out : buffers[current];
+            M::template propagate_with<T, shape{M::in_features}, R, relu_after>(layer_params<M, T>{states[J]}, source,
+                                                                                target, nullptr);
+            source = target;
             current ^= 1;
         }
     }

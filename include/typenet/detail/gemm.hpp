@@ -8,7 +8,12 @@
 // dot_rows: y[n] = x . W[n] for a few rows x (Linear on one sample), W in PyTorch's layout.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "simd.hpp"
 
@@ -36,19 +41,54 @@ struct gemm {
     static constexpr std::size_t KC_budget = 32768 / (NV * L * sizeof(T));
     static constexpr std::size_t KC = KC_override ? KC_override : (K < KC_budget ? K : (KC_budget > 0 ? KC_budget : 1));
 
+    // Products of at least this many multiply-adds are split across OpenMP threads by rows of C,
+    // when the caller is not already running on several threads.
+    static constexpr std::size_t parallel_work = std::size_t(1) << 21;
+
     template <bool Relu = false>
     [[gnu::always_inline]] static void run(const T* A, const T* B, T* C, const T* bias) {
-        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV, Relu>(A, B, C, bias, n0);
-        if constexpr (vectors % NV != 0) panel<vectors % NV, Relu>(A, B, C, bias, N - (vectors % NV) * L);
+#ifdef _OPENMP
+        if constexpr (M * N * K >= parallel_work && M >= 2 * MR) {
+            if (!omp_in_parallel() && omp_get_max_threads() > 1) {
+#pragma omp parallel
+                run_share<Relu>(A, B, C, bias, std::size_t(omp_get_thread_num()), std::size_t(omp_get_num_threads()));
+                return;
+            }
+        }
+#endif
+        rows<Relu>(A, B, C, bias, 0, M);
+    }
+
+    // The rows of C that share `share` of `shares` computes: whole tiles of MR rows, the last share
+    // taking the rows left over. Callers already on several threads split a product this way.
+    template <bool Relu = false>
+    [[gnu::always_inline]] static void run_share(const T* A, const T* B, T* C, const T* bias, std::size_t share,
+                                                 std::size_t shares) {
+        const std::size_t tiles = M / MR, per_share = (tiles + shares - 1) / shares;
+        const std::size_t begin = std::min(tiles, share * per_share) * MR;
+        const std::size_t end = share + 1 == shares ? M : std::min(tiles, (share + 1) * per_share) * MR;
+        rows<Relu>(A, B, C, bias, begin, end);
     }
 
 private:
+    // Rows [m_begin, m_end) of C; m_begin is a multiple of MR.
+    template <bool Relu>
+    [[gnu::always_inline]] static void rows(const T* A, const T* B, T* C, const T* bias, std::size_t m_begin,
+                                            std::size_t m_end) {
+        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV, Relu>(A, B, C, bias, n0, m_begin, m_end);
+        if constexpr (vectors % NV != 0)
+            panel<vectors % NV, Relu>(A, B, C, bias, N - (vectors % NV) * L, m_begin, m_end);
+    }
+
     template <std::size_t NVt, bool Relu>
-    [[gnu::always_inline]] static void panel(const T* A, const T* B, T* C, const T* bias, std::size_t n0) {
+    [[gnu::always_inline]] static void panel(const T* A, const T* B, T* C, const T* bias, std::size_t n0,
+                                             std::size_t m_begin, std::size_t m_end) {
         for (std::size_t k0 = 0; k0 < K; k0 += KC) {
             const std::size_t k1 = k0 + KC < K ? k0 + KC : K;
-            for (std::size_t m0 = 0; m0 + MR <= M; m0 += MR) tile<MR, NVt, Relu>(A, B, C, bias, m0, n0, k0, k1);
-            if constexpr (M % MR != 0) tile<M % MR, NVt, Relu>(A, B, C, bias, M - M % MR, n0, k0, k1);
+            std::size_t m0 = m_begin;
+            for (; m0 + MR <= m_end; m0 += MR) tile<MR, NVt, Relu>(A, B, C, bias, m0, n0, k0, k1);
+            if constexpr (M % MR != 0)
+                if (m0 < m_end) tile<M % MR, NVt, Relu>(A, B, C, bias, m0, n0, k0, k1);
         }
     }
 

@@ -1,7 +1,10 @@
 // Small pieces shared by the reference kernels of several layers.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+
+#include "simd.hpp"
 
 namespace typenet::detail {
 
@@ -20,26 +23,42 @@ template <std::size_t N, class T>
 }
 
 // to[c][r] = from[r][c] for a Rows x Cols matrix: its columns become rows, ToStride apart; the
-// padding at the end of each (ToStride > Rows) is zeroed. In tiles, so both sides stay in cache.
+// padding at the end of each (ToStride > Rows) is zeroed. Whole blocks of lanes x lanes values
+// are transposed in vector registers, the edges value by value.
+// Only columns [first, last) when given, `first` a multiple of the lanes (to split the work).
 template <class T, std::size_t Rows, std::size_t Cols, std::size_t ToStride>
-inline void to_columns(const T* __restrict from, T* __restrict to) {
-    constexpr std::size_t tile = 16;
-    for (std::size_t r0 = 0; r0 < Rows; r0 += tile)
-        for (std::size_t c0 = 0; c0 < Cols; c0 += tile)
-            for (std::size_t c = c0; c < c0 + tile && c < Cols; ++c)
-                for (std::size_t r = r0; r < r0 + tile && r < Rows; ++r) to[c * ToStride + r] = from[r * Cols + c];
-    for (std::size_t c = 0; c < Cols; ++c)
+inline void to_columns(const T* __restrict from, T* __restrict to, std::size_t first = 0, std::size_t last = Cols) {
+    using S = simd<T>;
+    constexpr std::size_t L = S::lanes, whole_rows = Rows / L * L, whole_cols = Cols / L * L;
+    for (std::size_t r0 = 0; r0 < whole_rows; r0 += L)
+        for (std::size_t c0 = first; c0 + L <= last && c0 < whole_cols; c0 += L) {
+            typename S::type block[L];
+            for (std::size_t i = 0; i < L; ++i) block[i] = S::load(from + (r0 + i) * Cols + c0);
+            S::transpose(block);
+            for (std::size_t i = 0; i < L; ++i) S::store(to + (c0 + i) * ToStride + r0, block[i]);
+        }
+    const std::size_t blocks_end = std::min(last, whole_cols) / L * L;
+    for (std::size_t c = first; c < last; ++c) {
+        for (std::size_t r = c < blocks_end ? whole_rows : 0; r < Rows; ++r) to[c * ToStride + r] = from[r * Cols + c];
         for (std::size_t r = Rows; r < ToStride; ++r) to[c * ToStride + r] = T(0);
+    }
 }
 
 // The way back: out[r][c] = from[c][r] for the first `rows` columns of a Cols x Stride matrix.
 template <class T, std::size_t Cols, std::size_t Stride>
 inline void from_columns(const T* __restrict from, T* __restrict out, std::size_t rows) {
-    constexpr std::size_t tile = 16;
-    for (std::size_t r0 = 0; r0 < rows; r0 += tile)
-        for (std::size_t c0 = 0; c0 < Cols; c0 += tile)
-            for (std::size_t r = r0; r < r0 + tile && r < rows; ++r)
-                for (std::size_t c = c0; c < c0 + tile && c < Cols; ++c) out[r * Cols + c] = from[c * Stride + r];
+    using S = simd<T>;
+    constexpr std::size_t L = S::lanes, whole_cols = Cols / L * L;
+    const std::size_t whole_rows = rows / L * L;
+    for (std::size_t r0 = 0; r0 < whole_rows; r0 += L)
+        for (std::size_t c0 = 0; c0 < whole_cols; c0 += L) {
+            typename S::type block[L];
+            for (std::size_t i = 0; i < L; ++i) block[i] = S::load(from + (c0 + i) * Stride + r0);
+            S::transpose(block);
+            for (std::size_t i = 0; i < L; ++i) S::store(out + (r0 + i) * Cols + c0, block[i]);
+        }
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = r < whole_rows ? whole_cols : 0; c < Cols; ++c) out[r * Cols + c] = from[c * Stride + r];
 }
 
 // Output size of a sliding window (PyTorch's pooling_output_shape): input size, effective window

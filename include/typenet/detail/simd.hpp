@@ -36,7 +36,32 @@ struct simd {
         return tree<lanes, lanes / 2>(ordered);
     }
 
+    // Transposes lanes x lanes values in place: afterwards v[i][l] is what v[l][i] was. log2(lanes)
+    // rounds, each exchanging blocks of half the previous size between pairs of vectors.
+    [[gnu::always_inline]] static void transpose(type* v) { transpose_round<lanes / 2>(v); }
+
 private:
+    template <std::size_t Half>
+    [[gnu::always_inline]] static void transpose_round(type* v) {
+        if constexpr (Half > 0) {
+            for (std::size_t i = 0; i < lanes; ++i)
+                if ((i & Half) == 0) {
+                    const type a = v[i], b = v[i + Half];
+                    v[i] = exchange_low<Half>(a, b, std::make_index_sequence<lanes>{});
+                    v[i + Half] = exchange_high<Half>(a, b, std::make_index_sequence<lanes>{});
+                }
+            transpose_round<Half / 2>(v);
+        }
+    }
+    template <std::size_t Half, std::size_t... I>
+    [[gnu::always_inline]] static type exchange_low(type a, type b, std::index_sequence<I...>) {
+        return __builtin_shufflevector(a, b, ((I & Half) ? lanes + I - Half : I)...);
+    }
+    template <std::size_t Half, std::size_t... I>
+    [[gnu::always_inline]] static type exchange_high(type a, type b, std::index_sequence<I...>) {
+        return __builtin_shufflevector(a, b, ((I & Half) ? lanes + I : I + Half)...);
+    }
+
     template <std::size_t... I>
     [[gnu::always_inline]] static type splat(T x, std::index_sequence<I...>) {
         return type{((void)I, x)...};
