@@ -7,7 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <memory>
+#include <span>
+#include <vector>
+
 #include <typenet/checkpoint.hpp>
+#include <typenet/pth.hpp>
 
 namespace fuzz {
 
@@ -38,6 +43,15 @@ inline void check_checkpoint(const typenet::checkpoint& c) {
         if (numel == 0) continue;
         for (std::size_t d = 0; d < t.shape.size(); ++d) last += (unsigned __int128)(t.shape[d] - 1) * t.strides[d];
         check((last + 1) * typenet::size_of(t.dtype) <= t.storage.size(), "view outside its storage");
+    }
+}
+
+// Reads the input as a whole .pth file; anything accepted must pass check_checkpoint.
+inline void check_read_pth(std::span<const std::byte> input) {
+    try {
+        auto bytes = std::make_shared<const std::vector<std::byte>>(input.begin(), input.end());
+        check_checkpoint(typenet::read_pth(std::move(bytes), "fuzz.pth"));
+    } catch (const typenet::format_error&) {
     }
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then builds and runs every test three times: with GCC 12 for this
 # machine's CPU (-march=native: AVX-512 kernels here), with Clang 14 for x86-64-v2 (no AVX, so
-# 16-byte vectors), and with Clang under AddressSanitizer + UndefinedBehaviorSanitizer. All
-# builds use -Wall -Wextra -Werror and OpenMP. Build trees go to $TYPENET_BUILD_DIR (default: ./build).
+# 16-byte vectors), and with Clang under AddressSanitizer + UndefinedBehaviorSanitizer; then it
+# builds the libFuzzer targets and runs each for 30 s. All builds use -Wall -Wextra -Werror (the
+# test builds OpenMP too). Build trees go to $TYPENET_BUILD_DIR (default: ./build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TYPENET_BUILD_DIR:-$root/build}
@@ -21,4 +22,10 @@ run_config gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTYPENET_MAR
 run_config clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release -DTYPENET_MARCH=x86-64-v2
 run_config sanitizers -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYPENET_MARCH=native \
   -DTYPENET_SANITIZE=address,undefined
+# The libFuzzer targets build, and run clean from their seed corpora (files PyTorch wrote) for a
+# short while each; scripts/fuzz.sh TARGET SECONDS runs one for longer.
+echo "=== fuzz targets ==="
+for target in zip_reader unpickler safetensors; do
+  TYPENET_BUILD_DIR=$build "$root/scripts/fuzz.sh" "$target" 30
+done
 echo "all tests passed in $((SECONDS - start)) s"

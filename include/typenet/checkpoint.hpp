@@ -41,6 +41,8 @@ struct shared_bytes {
         : owner(std::move(keeper)), data(bytes) {}
     shared_bytes(std::shared_ptr<const std::vector<std::byte>> vector)  // NOLINT: implicit on purpose
         : owner(vector), data(vector ? std::span<const std::byte>(*vector) : std::span<const std::byte>()) {}
+    shared_bytes(std::shared_ptr<std::vector<std::byte>> vector)  // NOLINT: implicit on purpose
+        : shared_bytes(std::shared_ptr<const std::vector<std::byte>>(std::move(vector))) {}
     explicit operator bool() const { return owner != nullptr; }
 };
 

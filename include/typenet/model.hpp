@@ -112,7 +112,10 @@ public:
     static constexpr std::size_t workspace_elements = detail::scratch_elements<Net, T>(input_shape, Batch);
 
     // Every entry at its initial value: zeros, and ones for BatchNorm's weight and running_var.
-    Model() { reset_state(); }
+    Model() {
+        reset_state();
+        detail::start_thread_runtime();
+    }
 
     void reset_state() {
         std::memset(state_, 0, sizeof state_);

@@ -181,6 +181,15 @@ template <Module M, class T, shape In, std::size_t N>
     else M::template propagate<T, In, N>(layer_params<M, T>{state}, in, out);
 }
 
+// The OpenMP runtime initialises itself at its first call, and may allocate then (LLVM's loads its
+// tool interface). Models call this when constructed, so that no forward pass allocates, the first
+// one included.
+inline void start_thread_runtime() {
+#ifdef _OPENMP
+    (void)omp_in_parallel();
+#endif
+}
+
 // Runs module M on N samples: `in` holds N x In.numel() values, `out` N x output_shape(In).numel().
 template <Module M, class T, shape In, std::size_t N>
 inline void forward_module(const std::byte* state, const T* in, T* out, T* scratch) {

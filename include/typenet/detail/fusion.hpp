@@ -105,7 +105,8 @@ template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW,
         // branches would cost more than the pooling). Pairs of columns never straddle rows (W is
         // even), so the plane is maxed pairwise as one flat run (even and odd lanes separated by
         // shuffles), then pairs of those half rows. Vectors read up to 2 vectors past the plane
-        // (the caller's buffer allows it) and the last row's tail is stored element by element.
+        // (the caller's buffer allows it); a vector that would end past the output plane is stored
+        // element by element, up to the end of its row.
         using S = simd<T>;
         using V = typename S::type;
         constexpr std::size_t L = S::lanes, pairs = H * W / 2;
@@ -118,8 +119,8 @@ template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW,
             const T* top = half + 2 * oh * OW;
             for (std::size_t ow = 0; ow < OW; ow += L) {
                 const V m = max_propagating_nan(S::load(top + ow), S::load(top + OW + ow));
-                if (oh + 1 < OH || ow + L <= OW) {
-                    S::store(out + oh * OW + ow, m);  // past the row: the next row overwrites it
+                if (oh * OW + ow + L <= OH * OW) {
+                    S::store(out + oh * OW + ow, m);  // past the row: the next rows overwrite it
                 } else {
                     for (std::size_t l = 0; l < OW - ow; ++l) out[oh * OW + ow + l] = m[l];
                 }
