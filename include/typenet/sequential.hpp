@@ -16,13 +16,12 @@
 #include <type_traits>
 #include <utility>
 
-#include <boost/hana/at.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/range.hpp>
-#include <boost/hana/tuple.hpp>
 
 #include "detail/fixed_string.hpp"
 #include "detail/fusion.hpp"
+#include "detail/type_at.hpp"
 #include "module.hpp"
 
 namespace typenet {
@@ -106,7 +105,8 @@ template <class... Entries>
 struct Sequential {
     static constexpr std::string_view type_name = "Sequential";
     static constexpr std::size_t size = sizeof...(Entries);
-    static constexpr auto children = boost::hana::tuple_t<typename detail::entry_traits<Entries>::module...>;
+    template <std::size_t I>
+    using child_at = detail::type_at<I, typename detail::entry_traits<Entries>::module...>;
     static constexpr std::array<bool, size> named{detail::entry_traits<Entries>::named...};
     static constexpr std::array<std::string_view, size> names{detail::entry_traits<Entries>::name...};
     static_assert(detail::names_valid(names, named),
@@ -123,7 +123,7 @@ struct Sequential {
     static constexpr shape visit(V& v, shape in) {
         shape s = in;
         boost::hana::for_each(indices, [&](auto i) {
-            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            using Child = child_at<decltype(i)::value>;
             constexpr std::size_t k = decltype(i)::value;
             s = detail::visit_module<Child>(v, detail::child_name{names[k], k, !named[k]}, s);
         });
@@ -139,9 +139,16 @@ struct Sequential {
         for (std::size_t i = 0; i < size; ++i) lengths[i] = detail::fused_length(kinds, i);
         return lengths;
     }();
+    // Whether a step starts at each child (the others run inside a fused step). Only step starts
+    // instantiate fusion_at: a deep chain stays linear in compile time.
+    static constexpr std::array<bool, size> starts_step = [] {
+        std::array<bool, size> starts{};
+        for (std::size_t i = 0; i < size; i += step_lengths[i]) starts[i] = true;
+        return starts;
+    }();
     template <std::size_t I>
     using fusion_at = typename decltype(
-        detail::fusion_type<I, step_lengths[I], std::remove_cvref_t<decltype(children)>>())::type;
+        detail::fusion_type<I, step_lengths[I], Sequential>())::type;
 
     static constexpr bool skipped(std::size_t first) {
         return step_lengths[first] == 1 && kinds[first] == detail::fusion_kind::no_op && first + 1 < size;
@@ -154,13 +161,14 @@ struct Sequential {
         p.shapes[0] = in;
         std::size_t offset = 0;
         boost::hana::for_each(indices, [&](auto i) {
-            using Child = typename decltype(+boost::hana::at(children, i))::type;
+            using Child = child_at<decltype(i)::value>;
             constexpr std::size_t k = decltype(i)::value;
             p.shapes[k + 1] = output_shape<Child>(p.shapes[k]);
             p.state_offset[k] = offset;
             offset += state_bytes<Child, T>;
         });
-        for (std::size_t i = 0; i < size; i += step_lengths[i]) p.step_begin[p.steps++] = i;
+        for (std::size_t i = 0; i < size; ++i)
+            if (starts_step[i]) p.step_begin[p.steps++] = i;
         p.step_begin[p.steps] = size;
         if (p.steps == 0) return p;
         // Backwards: a step's target decides its source; in-place steps read where they write.
@@ -195,14 +203,16 @@ struct Sequential {
         std::size_t step_scratch = 0;
         boost::hana::for_each(indices, [&](auto i) {
             constexpr std::size_t k = decltype(i)::value;
-            std::size_t s = 0;
-            if constexpr (std::is_void_v<fusion_at<k>>) {
-                using Child = typename decltype(+boost::hana::at(children, i))::type;
-                s = detail::scratch_elements<Child, T>(p.shapes[k], n);
-            } else {
-                s = fusion_at<k>::template scratch_elements<T>(p.shapes[k], n);
+            if constexpr (starts_step[k]) {
+                std::size_t s = 0;
+                if constexpr (std::is_void_v<fusion_at<k>>) {
+                    using Child = child_at<decltype(i)::value>;
+                    s = detail::scratch_elements<Child, T>(p.shapes[k], n);
+                } else {
+                    s = fusion_at<k>::template scratch_elements<T>(p.shapes[k], n);
+                }
+                if (s > step_scratch) step_scratch = s;
             }
-            if (s > step_scratch) step_scratch = s;
         });
         return detail::aligned_elements(n * p.a_elements, sizeof(T)) +
                detail::aligned_elements(n * p.b_elements, sizeof(T)) + step_scratch;
@@ -235,7 +245,7 @@ struct Sequential {
                     (void)source;
                     (void)target;
                 } else if constexpr (std::is_void_v<fusion_at<first>>) {
-                    using Child = typename decltype(+boost::hana::at(children, boost::hana::size_c<first>))::type;
+                    using Child = child_at<first>;
                     detail::forward_module<Child, T, p.shapes[first], N>(state + p.state_offset[first], source,
                                                                          target, step_scratch);
                 } else {

@@ -14,6 +14,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/type.hpp>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -420,32 +422,30 @@ constexpr std::size_t fused_length(const std::array<fusion_kind, Size>& kinds, s
     return j - i;
 }
 
-// The step type for children I .. I + Length - 1 (Children: a hana tuple of types), void for one
-// child on its own.
-template <std::size_t I, std::size_t Length, class Children>
+// The step type for children I .. I + Length - 1 of Seq (a Sequential), void for one child on
+// its own.
+template <std::size_t I, std::size_t Length, class Seq>
 constexpr auto fusion_type() {
-    auto child = [](auto k) { return boost::hana::at(Children{}, k); };
-    using First = typename decltype(+child(boost::hana::size_c<I>))::type;
+    using First = typename Seq::template child_at<I>;
     if constexpr (Length == 1) {
         return boost::hana::type_c<void>;
     } else if constexpr (is_linear<First>) {
-        if constexpr (Length == 2 && is_relu<typename decltype(+child(boost::hana::size_c<I + 1>))::type>)
+        if constexpr (Length == 2 && is_relu<typename Seq::template child_at<I + 1>>)
             return boost::hana::type_c<fused_linear<First>>;
         else
-            return [&]<std::size_t... J>(std::index_sequence<J...>) {
-                return boost::hana::type_c<
-                    fused_linear_chain<typename decltype(+child(boost::hana::size_c<I + J>))::type...>>;
+            return []<std::size_t... J>(std::index_sequence<J...>) {
+                return boost::hana::type_c<fused_linear_chain<typename Seq::template child_at<I + J>...>>;
             }(std::make_index_sequence<Length>{});
     } else {
-        auto member = [&](auto k) {
-            if constexpr (decltype(k)::value < I + Length) return child(k);
+        auto member = []<std::size_t K>(std::integral_constant<std::size_t, K>) {
+            if constexpr (K < I + Length) return boost::hana::type_c<typename Seq::template child_at<K>>;
             else return boost::hana::type_c<void>;
         };
-        using Next1 = typename decltype(+member(boost::hana::size_c<I + 1>))::type;
+        using Next1 = typename decltype(+member(std::integral_constant<std::size_t, I + 1>{}))::type;
         constexpr bool bn = foldable_batch_norm<Next1>;
-        using Next2 = typename decltype(+member(boost::hana::size_c<I + 1 + bn>))::type;
+        using Next2 = typename decltype(+member(std::integral_constant<std::size_t, I + 1 + bn>{}))::type;
         constexpr bool relu = is_relu<Next2>;
-        using Next3 = typename decltype(+member(boost::hana::size_c<I + 1 + bn + relu>))::type;
+        using Next3 = typename decltype(+member(std::integral_constant<std::size_t, I + 1 + bn + relu>{}))::type;
         constexpr bool pool = fusable_max_pool<Next3>;
         return boost::hana::type_c<fused_conv<First, std::conditional_t<bn, Next1, void>, relu,
                                               std::conditional_t<pool, Next3, void>>>;
