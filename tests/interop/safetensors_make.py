@@ -26,6 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_reader  # noqa: E402
 import safetensors_writer  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reference"))
+from make_reference import randomize  # noqa: E402
+
 METADATA = {"format": "pt", "note \u00e9\u2603\U0001F600": "line\nbreak \"quoted\" back\\slash \u00e9\u2603\U0001F600"}
 
 
@@ -115,14 +118,7 @@ def main():
     g = torch.Generator().manual_seed(7)
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
                                 torch.nn.Linear(4 * 6 * 6, 3))
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if t.dtype == torch.int64:
-                t.fill_(5)
-            elif name.endswith("running_var"):
-                t.copy_(0.5 + torch.rand(t.shape, generator=g))
-            else:
-                t.copy_(torch.randn(t.shape, generator=g) * 0.3)
+    randomize(model, g)
     model.eval()
     x = torch.randn(2, 1, 8, 8, generator=g)
     with torch.no_grad():
