@@ -15,6 +15,13 @@ static_assert(!options_accepted<void(option_kind::stride), stride<1>, stride<2>>
 static_assert(!options_accepted<void(option_kind::stride), int>, "something that is no option at all");
 static_assert(eps<"1e-5">::value == 1e-5);
 static_assert(momentum<"0.1">::value == 0.1);
+static_assert(decimal_value<"-0.2"> == -0.2, "users' own float options");
+
+template <fixed_string Slope>
+struct user_layer_option {
+    static constexpr double slope = decimal_value<Slope>;
+};
+static_assert(user_layer_option<"1e-2">::slope == 0.01, "typenet::fixed_string is usable as a template parameter");
 
 TEST_CASE("decimal strings parse like the Python literals they copy") {
     using typenet::detail::parse_decimal;
@@ -24,7 +31,10 @@ TEST_CASE("decimal strings parse like the Python literals they copy") {
     CHECK(parse_decimal(".5").value == 0.5);
     CHECK(parse_decimal("7").value == 7.0);
     CHECK_FALSE(parse_decimal("").valid);
-    CHECK_FALSE(parse_decimal("-1").valid);
+    CHECK(parse_decimal("-1").value == -1.0);   // negative slopes and bounds (LeakyReLU, Hardtanh)
+    CHECK(parse_decimal("+2.5e-1").value == 0.25);
+    CHECK_FALSE(parse_decimal("-").valid);
+    CHECK_FALSE(parse_decimal("--1").valid);
     CHECK_FALSE(parse_decimal("1e").valid);
     CHECK_FALSE(parse_decimal("0.5x").valid);
     CHECK_FALSE(parse_decimal(".").valid);

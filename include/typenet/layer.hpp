@@ -57,17 +57,46 @@ constexpr state_spec int64_buffer(std::string_view name, shape s) {
     return {name, s, entry_kind::buffer, true, 0};
 }
 
-// The result of a layer's shape rule: the output shape, or the rule broken and its two sizes.
+// The result of a layer's shape rule: the output shape, or the rule broken and its two sizes (or
+// two shapes). A rule is one of typenet's own (shape_error::rule) or any layer's own words.
 struct shape_check {
     shape output;
     shape_error::rule rule = shape_error::rule::none;
     std::size_t expected = 0;
     std::size_t actual = 0;
+    std::string_view message = {};       // rule::custom: the layer's own message
+    bool compares_shapes = false;        // true: the two values are shapes, not sizes
+    shape expected_shape = {}, actual_shape = {};
     constexpr bool ok() const { return rule == shape_error::rule::none; }
 };
 
+// The failed rule, with the two sizes the compiler's message shows (see shape_error.hpp):
+//     if (in.back() != N) return typenet::fail("MyNorm: the input's last dimension must be N "
+//                                              "(first number: N, second: the input's)", N, in.back());
 constexpr shape_check fail(shape_error::rule rule, std::size_t expected, std::size_t actual) {
-    return {shape{}, rule, expected, actual};
+    shape_check check;
+    check.rule = rule;
+    check.expected = expected;
+    check.actual = actual;
+    return check;
+}
+constexpr shape_check fail(std::string_view message, std::size_t expected, std::size_t actual) {
+    shape_check check = fail(shape_error::rule::custom, expected, actual);
+    check.message = message;
+    return check;
+}
+// The same with two shapes, e.g. the two operands of an addition.
+constexpr shape_check fail(shape_error::rule rule, shape expected, shape actual) {
+    shape_check check = fail(rule, 0, 0);
+    check.compares_shapes = true;
+    check.expected_shape = expected;
+    check.actual_shape = actual;
+    return check;
+}
+constexpr shape_check fail(std::string_view message, shape expected, shape actual) {
+    shape_check check = fail(shape_error::rule::custom, expected, actual);
+    check.message = message;
+    return check;
 }
 
 // Every state entry starts on a 64-byte boundary: a cache line, and the alignment of a 512-bit

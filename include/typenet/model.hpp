@@ -39,10 +39,7 @@ class Model {
     using analysis = detail::analysis<Net, InputShape::value>;
     static constexpr bool shapes_fit = analysis::ok;
     // The first broken shape rule, if any, fails to compile here (see shape_error.hpp).
-    using first_error_layer = typename decltype(
-        shape_error::detail::layer_type<analysis::error_path, analysis::error_path.size()>())::type;
-    static_assert(sizeof(shape_error::report<analysis::counts.error.rule, first_error_layer,
-                                             analysis::counts.error.expected, analysis::counts.error.actual>) > 0);
+    static_assert(sizeof(typename decltype(shape_error::detail::report_type<analysis>())::type) > 0);
 
 public:
     using network = Net;

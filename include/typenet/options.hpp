@@ -20,6 +20,21 @@
 
 namespace typenet {
 
+// A string as a template argument (Named<"features", ...>, Dropout<"0.3">), for users' own layers too.
+using detail::fixed_string;
+
+// The value of a decimal number written as a string, checked at compile time: how a layer takes a
+// float hyper-parameter (Clang 14 has no floating-point template arguments).
+//
+//     template <typenet::fixed_string Slope = "0.01">
+//     struct MyLeakyReLU { static constexpr double negative_slope = typenet::decimal_value<Slope>; /* ... */ };
+template <fixed_string Text>
+inline constexpr double decimal_value = [] {
+    constexpr detail::decimal parsed = detail::parse_decimal(Text.view());
+    static_assert(parsed.valid, "typenet::decimal_value: write a decimal number such as \"1e-5\", \"0.1\" or \"2\"");
+    return parsed.value;
+}();
+
 namespace option_kind {
 struct stride {};
 struct padding {};

@@ -41,6 +41,10 @@ enum class rule : unsigned char {
     flatten_start_dim,   // Flatten: start_dim (negative ones counted from the back), rank with the batch dim
     flatten_end_dim,     // Flatten: end_dim (likewise), rank with the batch dim
     flatten_dim_order,   // Flatten: start_dim, end_dim
+    // Rules of combinators, on two shapes:
+    operand_shapes,      // Add, Mul: two operands' shapes, which must be equal or broadcast
+    concat_shapes,       // Cat: two operands' shapes, which must agree but in the concatenated dimension
+    custom,              // any other rule: a layer's own message (fail("...", expected, actual))
 };
 
 // The layer path as a type: readable in GCC, a list of characters in Clang.
@@ -161,6 +165,50 @@ struct report<rule::flatten_dim_order, L, E, A> {
                   "Flatten: start_dim (first number) comes after end_dim (second number).");
 };
 
+// Shapes as template arguments: dims<64, 28, 28>.
+template <std::size_t... Dims>
+struct dims {};
+
+// A layer's own message as a type: readable in GCC, a list of characters in Clang.
+#if defined(__clang__)
+template <char... Text>
+struct message {};
+#else
+template <detail::fixed_string Text>
+struct message {};
+#endif
+
+template <class Layer, class Expected, class Actual>
+inline constexpr bool operand_shapes_broadcast = false;  // only instantiated when they do not
+template <class Layer, class Expected, class Actual>
+inline constexpr bool concat_shapes_agree = false;
+template <class Message, class Layer, class Expected, class Actual>
+inline constexpr bool shape_rule_holds = false;
+
+template <rule Rule, class Layer, class Expected, class Actual>
+struct shapes_report {};
+template <class L, class E, class A>
+struct shapes_report<rule::operand_shapes, L, E, A> {
+    static_assert(operand_shapes_broadcast<L, E, A>,
+                  "Add/Mul: the shapes of two operands (first and second dims<...>) differ and do not broadcast "
+                  "(each dimension must be equal, or 1 in one of them). For a residual block whose body changes "
+                  "the shape, give the shortcut a module (a strided 1x1 Conv2d, as torchvision's downsample).");
+};
+template <class L, class E, class A>
+struct shapes_report<rule::concat_shapes, L, E, A> {
+    static_assert(concat_shapes_agree<L, E, A>,
+                  "Cat: two operands (first and second dims<...>) must have the same rank and the same sizes in "
+                  "every dimension but the one they are concatenated along.");
+};
+
+// A rule with the layer's own words: the message, the path and the two sizes (dims<n>) or shapes.
+template <class Message, class Layer, class Expected, class Actual>
+struct custom_report {
+    static_assert(shape_rule_holds<Message, Layer, Expected, Actual>,
+                  "a shape rule failed: the message, the module's path and the two sizes (or shapes) are the "
+                  "template arguments of shape_rule_holds above");
+};
+
 namespace detail {
 
 // The `layer` type for a path held in a constexpr character array.
@@ -177,6 +225,49 @@ constexpr auto layer_type() {
         return path;
     }()>>{};
 #endif
+}
+
+// The `message` type for a text held in a constexpr character array.
+template <const auto& Chars, std::size_t Length>
+constexpr auto message_type() {
+#if defined(__clang__)
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::type_identity<message<Chars[I]...>>{};
+    }(std::make_index_sequence<Length>{});
+#else
+    return std::type_identity<message<[] {
+        typenet::detail::fixed_string<Length> text;
+        for (std::size_t i = 0; i < Length; ++i) text.chars[i] = Chars[i];
+        return text;
+    }()>>{};
+#endif
+}
+
+template <const auto& Dims, std::size_t Rank>
+constexpr auto dims_type() {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::type_identity<dims<Dims[I]...>>{};
+    }(std::make_index_sequence<Rank>{});
+}
+
+// The report for the first failed rule of an analysis (detail/analysis.hpp): instantiating it
+// fails to compile with the message that rule calls for.
+template <class Analysis>
+constexpr auto report_type() {
+    constexpr auto& error = Analysis::counts.error;
+    using where = typename decltype(layer_type<Analysis::error_path, Analysis::error_path.size()>())::type;
+    if constexpr (error.compares_shapes || error.rule == rule::custom) {
+        using expected = typename decltype(dims_type<Analysis::error_expected, Analysis::error_expected.size()>())::type;
+        using actual = typename decltype(dims_type<Analysis::error_actual, Analysis::error_actual.size()>())::type;
+        if constexpr (error.rule == rule::custom) {
+            using text = typename decltype(message_type<Analysis::error_message, Analysis::error_message.size()>())::type;
+            return std::type_identity<custom_report<text, where, expected, actual>>{};
+        } else {
+            return std::type_identity<shapes_report<error.rule, where, expected, actual>>{};
+        }
+    } else {
+        return std::type_identity<report<error.rule, where, error.expected, error.actual>>{};
+    }
 }
 
 }  // namespace detail

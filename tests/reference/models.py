@@ -1,5 +1,8 @@
 """The PyTorch side of the reference models. Each entry mirrors a typenet type of the same name
-in models.hpp: (module factory, per-sample input shape)."""
+in models.hpp (or in the .hpp of the group that lists it): (module factory, per-sample input shape).
+Groups of layers keep their reference models in files of their own, listed in GROUPS, each with its
+parity program (tests/CMakeLists.txt)."""
+import importlib
 from collections import OrderedDict
 
 import torch.nn as nn
@@ -36,7 +39,7 @@ def mlp():
                          nn.Linear(128, 10))
 
 
-MODELS = {
+CORE = {
     "conv_stride_padding": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1)), (3, 11, 13)),
     "conv_rect_dilation_groups_nobias": (
         lambda: nn.Sequential(nn.Conv2d(4, 6, (3, 5), stride=(2, 1), padding=(2, 1), dilation=(2, 1), groups=2,
@@ -72,3 +75,12 @@ MODELS = {
     "simple_mnist_batch_norm": (lambda: SimpleMNISTModel(batch_norm=True), (1, 28, 28)),
     "mlp": (mlp, (1, 28, 28)),
 }
+
+# Modules holding MODELS dicts of their own, in this directory.
+GROUPS = []
+
+MODELS = dict(CORE)
+for _group in GROUPS:
+    for _name, _entry in importlib.import_module(_group).MODELS.items():
+        assert _name not in MODELS, f"reference model {_name} is defined twice"
+        MODELS[_name] = _entry

@@ -158,6 +158,27 @@ struct analysis {
         for (std::size_t i = 0; i < path.size(); ++i) path[i] = counts.error_path[i];
         return path;
     }();
+    // The failed rule's own message, and its two sizes or shapes, as arrays for the report's type.
+    static constexpr auto error_message = [] {
+        std::array<char, counts.error.message.size()> text{};
+        for (std::size_t i = 0; i < text.size(); ++i) text[i] = counts.error.message[i];
+        return text;
+    }();
+    static constexpr auto dims_of = [](const shape& s, std::size_t value, bool compares_shapes) {
+        return compares_shapes ? s : shape{value};
+    };
+    static constexpr auto error_expected = [] {
+        constexpr shape s = dims_of(counts.error.expected_shape, counts.error.expected, counts.error.compares_shapes);
+        std::array<std::size_t, s.rank> d{};
+        for (std::size_t i = 0; i < s.rank; ++i) d[i] = s[i];
+        return d;
+    }();
+    static constexpr auto error_actual = [] {
+        constexpr shape s = dims_of(counts.error.actual_shape, counts.error.actual, counts.error.compares_shapes);
+        std::array<std::size_t, s.rank> d{};
+        for (std::size_t i = 0; i < s.rank; ++i) d[i] = s[i];
+        return d;
+    }();
     static constexpr auto table = [] {
         table_visitor<counts.modules, counts.entries, counts.chars> v;
         if constexpr (ok) visit_module<Net>(v, {}, In);

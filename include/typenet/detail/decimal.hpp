@@ -12,7 +12,7 @@ struct decimal {
     double value = 0;
 };
 
-// Accepts [digits][.digits][e[+-]digits], at least one digit before the exponent. The result
+// Accepts [+-][digits][.digits][e[+-]digits], at least one digit before the exponent. The result
 // is exact when the digits fit in 2^53 and the power of ten is at most 22 (Clinger's fast path,
 // which covers every hyper-parameter one writes by hand); otherwise within a few ulps.
 constexpr decimal parse_decimal(std::string_view text) {
@@ -22,6 +22,8 @@ constexpr decimal parse_decimal(std::string_view text) {
     int exponent = 0, digits = 0;
     bool overflow = false;
     auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    bool negative_value = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative_value = text[i++] == '-';
     for (; i < text.size() && is_digit(text[i]); ++i, ++digits) {
         if (mantissa < 100000000000000000ULL) mantissa = mantissa * 10 + unsigned(text[i] - '0');
         else { ++exponent; overflow = true; }
@@ -49,6 +51,7 @@ constexpr decimal parse_decimal(std::string_view text) {
     double power = 1;
     for (int k = 0; k < (exponent < 0 ? -exponent : exponent); ++k) power *= 10;
     result.value = exponent < 0 ? value / power : value * power;
+    if (negative_value) result.value = -result.value;
     result.valid = true;
     return result;
 }
