@@ -205,8 +205,8 @@ struct shapes_report<rule::concat_shapes, L, E, A> {
 template <class Message, class Layer, class Expected, class Actual>
 struct custom_report {
     static_assert(shape_rule_holds<Message, Layer, Expected, Actual>,
-                  "a shape rule failed: the message, the module's path and the two sizes (or shapes) are the "
-                  "template arguments of shape_rule_holds above");
+                  "a shape rule failed: its message, the module's path and the two sizes (or shapes) are the "
+                  "template arguments shown above");
 };
 
 namespace detail {
