@@ -48,6 +48,7 @@ struct eps {};
 struct momentum {};
 struct affine {};
 struct track_running_stats {};
+struct dim {};
 }  // namespace option_kind
 
 // A pair of sizes (height, width), PyTorch's _size_2_t. kernel<3> is 3x3, kernel<3, 5> is 3x5.
@@ -77,6 +78,8 @@ template <bool B> struct count_include_pad : value_option<option_kind::count_inc
 template <std::size_t D> struct divisor_override : value_option<option_kind::divisor_override, D> {};
 template <bool B> struct affine : value_option<option_kind::affine, B> {};
 template <bool B> struct track_running_stats : value_option<option_kind::track_running_stats, B> {};
+// A dimension as PyTorch counts it: the batch is 0, negative dimensions count from the back.
+template <int D> struct dim : value_option<option_kind::dim, D> {};
 
 template <class Kind, detail::fixed_string Text>
 struct decimal_option {

@@ -46,8 +46,11 @@ struct path_builder {
     }
     constexpr void pop() { length = saved[--depth]; }
     constexpr std::string_view view() const { return {chars.data(), length}; }
-    // The key of a state entry of the current module: "features.0" + "weight".
-    constexpr std::size_t key_length(std::string_view local) const { return length + (length ? 1 : 0) + local.size(); }
+    // The key of a state entry of the current module: "features.0" + "weight"; an entry without a
+    // local name (a free-standing Parameter) is keyed by the module's path itself.
+    constexpr std::size_t key_length(std::string_view local) const {
+        return length + (length && !local.empty() ? 1 : 0) + local.size();
+    }
 };
 
 struct count_visitor {
@@ -137,7 +140,7 @@ struct table_visitor {
         entry_row& row = entries[entry_count++];
         row.key_offset = used_chars;
         store(path.view());
-        if (path.length) store(".");
+        if (path.length && !spec.name.empty()) store(".");
         store(spec.name);
         row.key_length = used_chars - row.key_offset;
         row.spec = spec;

@@ -1,10 +1,12 @@
-// The shape rule shared by MaxPool2d and AvgPool2d.
+// The shape rule shared by MaxPool2d and AvgPool2d, and the vectorised max pooling of a plane.
 #pragma once
 
 #include <cstddef>
+#include <utility>
 
 #include "../layer.hpp"
 #include "kernels.hpp"
+#include "simd.hpp"
 
 namespace typenet::detail {
 
@@ -28,6 +30,73 @@ constexpr shape_check pool2d_infer(shape in, const window2d& w) {
     if (oh < 1) return fail(rule::kernel_height, w.window_h, in[1] + 2 * w.padding_h);
     if (ow < 1) return fail(rule::kernel_width, w.window_w, in[2] + 2 * w.padding_w);
     return {shape{in[0], std::size_t(oh), std::size_t(ow)}};
+}
+
+// The larger of a running maximum and a new value, NaN winning, as PyTorch's max pooling; for
+// scalars and vectors alike.
+template <class V>
+[[gnu::always_inline]] inline V max_propagating_nan(V best, V v) {
+    return ((v > best) | (v != v)) ? v : best;  // `|`, not `||`: a select, not a branch on data
+}
+
+// The even lanes of a then b, and the odd ones.
+template <class V, std::size_t... I>
+[[gnu::always_inline]] inline V even_lanes(V a, V b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, (2 * I)...);
+}
+template <class V, std::size_t... I>
+[[gnu::always_inline]] inline V odd_lanes(V a, V b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, (2 * I + 1)...);
+}
+template <class V>
+[[gnu::always_inline]] inline V even_lanes(V a, V b) {
+    return even_lanes(a, b, std::make_index_sequence<sizeof(V) / sizeof(a[0])>{});
+}
+template <class V>
+[[gnu::always_inline]] inline V odd_lanes(V a, V b) {
+    return odd_lanes(a, b, std::make_index_sequence<sizeof(V) / sizeof(a[0])>{});
+}
+
+// Max pooling of one H x W plane, windows inside the plane (no padding, no dilation).
+template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW>
+[[gnu::always_inline]] inline void max_pool_plane(const T* plane, T* out) {
+    constexpr std::size_t OH = (H - KH) / SH + 1, OW = (W - KW) / SW + 1;
+    if constexpr (KH == 2 && KW == 2 && SH == 2 && SW == 2 && W % 2 == 0) {
+        // The usual 2x2 window, in vectors and without a branch on the data (NaN checks as
+        // branches would cost more than the pooling). Pairs of columns never straddle rows (W is
+        // even), so the plane is maxed pairwise as one flat run (even and odd lanes separated by
+        // shuffles), then pairs of those half rows. Vectors read up to 2 vectors past the plane
+        // (the caller's buffer allows it); a vector that would end past the output plane is stored
+        // element by element, up to the end of its row.
+        using S = simd<T>;
+        using V = typename S::type;
+        constexpr std::size_t L = S::lanes, pairs = H * W / 2;
+        alignas(64) T half[round_up(pairs, L) + L];
+        for (std::size_t k = 0; k < pairs; k += L) {
+            const V a = S::load(plane + 2 * k), b = S::load(plane + 2 * k + L);
+            S::store(half + k, max_propagating_nan(even_lanes(a, b), odd_lanes(a, b)));
+        }
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+            const T* top = half + 2 * oh * OW;
+            for (std::size_t ow = 0; ow < OW; ow += L) {
+                const V m = max_propagating_nan(S::load(top + ow), S::load(top + OW + ow));
+                if (oh * OW + ow + L <= OH * OW) {
+                    S::store(out + oh * OW + ow, m);  // past the row: the next rows overwrite it
+                } else {
+                    for (std::size_t l = 0; l < OW - ow; ++l) out[oh * OW + ow + l] = m[l];
+                }
+            }
+        }
+    } else {
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                T best = plane[oh * SH * W + ow * SW];
+                for (std::size_t i = 0; i < KH; ++i)
+                    for (std::size_t j = 0; j < KW; ++j)
+                        best = max_propagating_nan(best, plane[(oh * SH + i) * W + ow * SW + j]);
+                out[oh * OW + ow] = best;
+            }
+    }
 }
 
 }  // namespace typenet::detail

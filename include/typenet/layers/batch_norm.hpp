@@ -59,6 +59,29 @@ struct batch_norm {
         return {in};
     }
 
+    // With running statistics the layer is y = x * scale + shift per channel, which a convolution
+    // before it applies as it stores its output (detail/fusion.hpp).
+    static constexpr bool affine_per_channel = track_running_stats;
+
+    // As PyTorch's CPU kernel: y = x * alpha + beta, alpha = weight / sqrt(var + eps), beta = bias - mean * alpha.
+    template <class T>
+    [[gnu::always_inline]] static void affine_coefficients(layer_params<Self, T> params, std::size_t c, T mean, T var,
+                                                           T& alpha, T& beta) {
+        alpha = T(1) / std::sqrt(var + T(eps));
+        beta = -mean * alpha;
+        if constexpr (affine) {
+            alpha *= params.template get<0>()[c];
+            beta = params.template get<1>()[c] - mean * alpha;
+        }
+    }
+    template <class T>
+    [[gnu::always_inline]] static void affine_coefficients(layer_params<Self, T> params, std::size_t c, T& alpha,
+                                                           T& beta) {
+        static_assert(track_running_stats);
+        affine_coefficients(params, c, params.template get<affine ? 2 : 0>()[c],
+                            params.template get<affine ? 3 : 1>()[c], alpha, beta);
+    }
+
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Self, T> params, const T* in, T* out) {
         constexpr std::size_t C = NumFeatures, inner = In.numel() / NumFeatures;
@@ -79,13 +102,8 @@ struct batch_norm {
                     }
                 var = squares / T(N * inner);
             }
-            // As PyTorch's CPU kernel: y = x * alpha + beta.
-            T alpha = T(1) / std::sqrt(var + T(eps));
-            T beta = -mean * alpha;
-            if constexpr (affine) {
-                alpha *= params.template get<0>()[c];
-                beta = params.template get<1>()[c] - mean * alpha;
-            }
+            T alpha, beta;
+            affine_coefficients(params, c, mean, var, alpha, beta);
             for (std::size_t n = 0; n < N; ++n)
                 for (std::size_t i = 0; i < inner; ++i)
                     out[(n * C + c) * inner + i] = in[(n * C + c) * inner + i] * alpha + beta;

@@ -123,13 +123,19 @@ struct Conv2d {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Conv2d, T> params, const T* in, T* out, T* scratch) {
-        const T* bias_values = nullptr;
-        if constexpr (has_bias) bias_values = params.template get<1>();
-        propagate_with<T, In, N>(params, detail::conv_output<T>{bias_values}, in, out, scratch);
+        propagate_with<T, In, N>(params, detail::conv_output<T>{bias_of(params)}, in, out, scratch);
     }
 
-    // The convolution followed by `Post`, which stores each output channel of each sample: the
-    // bias alone (detail::conv_output), or with what follows fused in (detail::fused_conv).
+    template <class T>
+    static const T* bias_of(layer_params<Conv2d, T> params) {
+        if constexpr (has_bias) return params.template get<1>();
+        else return nullptr;
+    }
+
+    // The convolution followed by `Post`, which stores each output channel plane of each sample:
+    // the bias alone (detail::conv_output), or with the layers after it fused in
+    // (detail::fused_channels: a BatchNorm, an activation, a pooling).
+    static constexpr bool channel_epilogue = true;
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_with(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
         constexpr std::size_t G = samples_per_pass<T>(In, N);

@@ -28,6 +28,7 @@ struct Dropout {
     static constexpr std::array<state_spec, 0> state{};
     static constexpr bool in_place = true;
     static constexpr bool sample_wise = true;
+    static constexpr bool value_preserving = true;  // a chain skips it (detail/chain.hpp)
 
     static constexpr shape_check infer(shape in) { return {in}; }
 

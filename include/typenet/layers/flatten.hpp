@@ -22,6 +22,7 @@ struct FlattenDims {
     static constexpr std::array<state_spec, 0> state{};
     static constexpr bool in_place = true;
     static constexpr bool sample_wise = true;
+    static constexpr bool value_preserving = true;  // a chain skips it (detail/chain.hpp)
 
     static constexpr shape_check infer(shape in) {
         const long long rank = (long long)in.rank + 1;  // with the batch dimension

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "../detail/gemm.hpp"
 #include "../detail/kernels.hpp"
@@ -60,11 +61,14 @@ struct Linear {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
-        propagate_with<T, In, N, false>(params, in, out, scratch);
+        propagate_with<T, In, N, void>(params, in, out, scratch);
     }
 
-    // With Relu, a following ReLU is applied as the results are stored (fusion.hpp).
-    template <class T, shape In, std::size_t N, bool Relu>
+    // Linear layers in a row run as one step, and an elementwise layer after one (Act, or void)
+    // is applied as the results are stored (detail/fusion.hpp).
+    static constexpr bool linear_chain_member = true;
+
+    template <class T, shape In, std::size_t N, class Act>
     static void propagate_with(layer_params<Linear, T> params, const T* in, T* out, T* scratch) {
         constexpr std::size_t R = rows(In, N);
         const T* weight = params.template get<0>();
@@ -72,25 +76,24 @@ struct Linear {
         if constexpr (has_bias) bias_values = params.template get<1>();
         if constexpr (by_rows<T>(In, N)) {
             detail::dot_rows<T, R, OutFeatures, InFeatures>::run(in, weight, out, bias_values);
-            if constexpr (Relu)
-                for (std::size_t i = 0; i < R * OutFeatures; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];
+            if constexpr (!std::is_void_v<Act>) Act::template apply_to<T, R * OutFeatures>(out, out);
         } else {
             constexpr std::size_t padded = detail::round_up(R, detail::simd<T>::lanes);
             T* transposed = scratch;                          // [in_features][padded rows]
             T* product = scratch + InFeatures * padded;       // [out_features][padded rows]
             detail::to_columns<T, R, InFeatures, padded>(in, transposed);
-            propagate_transposed<T, padded, Relu>(params, transposed, product);
+            propagate_transposed<T, padded, Act>(params, transposed, product);
             detail::from_columns<T, OutFeatures, padded>(product, out, R);
         }
     }
 
     // The product on inputs kept transposed, [in_features][Rows], giving [out_features][Rows]: what a
     // chain of Linear layers passes from one to the next (fusion.hpp), transposing only at its ends.
-    template <class T, std::size_t Rows, bool Relu>
+    template <class T, std::size_t Rows, class Act>
     static void propagate_transposed(layer_params<Linear, T> params, const T* in, T* out) {
         const T* bias_values = nullptr;
         if constexpr (has_bias) bias_values = params.template get<1>();
-        detail::gemm<T, OutFeatures, Rows, InFeatures>::template run<Relu>(params.template get<0>(), in, out, bias_values);
+        detail::gemm<T, OutFeatures, Rows, InFeatures>::template run<Act>(params.template get<0>(), in, out, bias_values);
     }
 };
 

@@ -43,6 +43,16 @@ struct MaxPool2d {
     static constexpr bool sample_wise = true;
     static constexpr std::array<state_spec, 0> state{};
 
+    // Windows inside the input (no padding, dilation or ceil_mode): a convolution before it pools each
+    // output plane as it stores it (detail/fusion.hpp), with this.
+    static constexpr bool pools_in_epilogue =
+        padding_h == 0 && padding_w == 0 && dilation_h == 1 && dilation_w == 1 && !ceil_mode;
+    // `plane` may be read up to two vectors past its end.
+    template <class T, std::size_t H, std::size_t W>
+    [[gnu::always_inline]] static void pool_plane(const T* plane, T* out) {
+        detail::max_pool_plane<T, H, W, kernel_h, kernel_w, stride_h, stride_w>(plane, out);
+    }
+
     static constexpr shape_check infer(shape in) {
         return detail::pool2d_infer(in, {window_h, window_w, stride_h, stride_w, padding_h, padding_w, window_h / 2,
                                          window_w / 2, ceil_mode});

@@ -1,0 +1,609 @@
+// Block: a module with named attribute children and a forward expression, like a PyTorch class
+// whose __init__ registers children and whose forward combines them. The children come first, in
+// registration order (that is the state_dict's order, whatever order data flows in); Forward<...>
+// says what forward computes:
+//
+//     using BasicBlock = typenet::Block<
+//         typenet::Named<"conv1", typenet::Conv2d<8, 8, 3, typenet::padding<1>, typenet::bias<false>>>,
+//         typenet::Named<"bn1", typenet::BatchNorm2d<8>>,
+//         typenet::Named<"relu", typenet::ReLU>,
+//         typenet::Named<"conv2", typenet::Conv2d<8, 8, 3, typenet::padding<1>, typenet::bias<false>>>,
+//         typenet::Named<"bn2", typenet::BatchNorm2d<8>>,
+//         typenet::Forward<typenet::Then<
+//             typenet::Add<typenet::Call<"conv1", "bn1", "relu", "conv2", "bn2">, typenet::Identity>,
+//             typenet::Call<"relu">>>>;
+//     static_assert(typenet::Model<BasicBlock, typenet::Input<8, 6, 6>>::state_dict[1].key == "bn1.weight");
+//
+// Expressions (each a function of the Block's input x):
+//   Identity               x itself
+//   Call<"a", "b", ...>    b(a(x)): the named children, one after the other (CallAt<0, 1> by position)
+//   Then<E1, E2, ...>      E2(E1(x)), ...
+//   Add<E...>, Mul<E...>   sums and products with broadcasting (combinators/add.hpp, mul.hpp)
+//   Cat<E...>              concatenation along dim 1 (combinators/cat.hpp)
+//   a Module               a child without state used in place, like F.relu in a forward
+// Children may also be unnamed: they are then named by position, like a ModuleList's.
+//
+// A new combinator is a class template over expressions deriving from Combinator<Operands...>
+// with a shape rule and a kernel (see Combinator below, and add.hpp for a complete one).
+// Every shape is checked at compile time; a mismatch names the Block's path and both shapes.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/range.hpp>
+
+#include "../detail/chain.hpp"
+#include "../detail/fixed_string.hpp"
+#include "../detail/type_at.hpp"
+#include "../layers/identity.hpp"
+#include "../module.hpp"
+#include "../options.hpp"
+#include "sequential.hpp"
+
+namespace typenet {
+
+// The forward expression of a Block.
+template <class Expression>
+struct Forward {
+    using expression = Expression;
+};
+
+// The named children applied one after the other: Call<"conv1", "bn1"> is bn1(conv1(x)).
+template <detail::fixed_string... Names>
+struct Call {
+    static_assert(sizeof...(Names) >= 1, "typenet::Call names at least one child");
+};
+
+// The same by position among the Block's children: CallAt<0, 1>.
+template <std::size_t... Positions>
+struct CallAt {
+    static_assert(sizeof...(Positions) >= 1, "typenet::CallAt names at least one child");
+};
+
+// A child that is not there, like an attribute set to None in PyTorch (`self.downsample = None`):
+// it has no state and is not listed among the modules, and calling it gives x unchanged, the
+// `if self.downsample is not None` of a forward. Useful in templates:
+// Named<"downsample", std::conditional_t<needs_downsample, Sequential<...>, Absent>>.
+struct Absent : Identity {
+    static constexpr std::string_view type_name = "None";
+    static constexpr bool absent = true;
+};
+
+// Expressions applied one after the other, each to the result of the one before.
+template <class... Expressions>
+struct Then {};
+
+// The base of a combinator, an expression node over operand expressions. The derived template
+// provides its name, its shape rule on the operands' output shapes and its kernel:
+//
+//     template <class... Operands>
+//     struct Max : typenet::Combinator<Operands...> {
+//         static constexpr std::string_view type_name = "Max";
+//         template <std::size_t K>
+//         static constexpr typenet::shape_check combine_shapes(const std::array<typenet::shape, K>& s) {
+//             for (const typenet::shape& o : s)
+//                 if (o != s[0]) return typenet::fail("Max: operands of different shapes", s[0], o);
+//             return {s[0]};
+//         }
+//         // Each operand's output for N samples; `out` gets N samples of shape Out.
+//         template <class T, auto Shapes, typenet::shape Out, std::size_t N>
+//         static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
+//             for (std::size_t i = 0; i < N * Out.numel(); ++i) {
+//                 T m = operands[0][i];
+//                 for (const T* o : operands) m = o[i] > m ? o[i] : m;
+//                 out[i] = m;
+//             }
+//         }
+//     };
+//
+// Template arguments that are options (options.hpp) are not operands: the combinator reads them
+// itself. Optional: `first_operand_in_out = true` when combine accepts operands[0] == out (the
+// first operand is then computed straight into the output), `sample_wise = false` when samples
+// depend on each other.
+template <class... Arguments>
+struct Combinator {
+    static constexpr bool expression_node = true;
+};
+
+namespace detail {
+
+template <class E>
+inline constexpr bool is_expression_node = requires { requires E::expression_node; };
+
+template <class E>
+inline constexpr bool is_option = option<E>;
+
+// ---- The shape pass over an expression ----------------------------------------------------
+//
+// Before a Block's children can be visited in registration order, their input shapes must be
+// known, which only data-flow order gives. The flow pass computes them (and the first rule
+// broken, either by a child or by a combinator) into a flow context:
+//   bool failed;  record_call(k, input, ok);  fail_node(check);
+
+// A flow context that records nothing: shapes only, for models already known to be valid.
+struct null_flow {
+    bool failed = false;
+    constexpr void record_call(std::size_t, shape, bool ok) { failed = failed || !ok; }
+    constexpr void fail_node(const shape_check&) { failed = true; }
+};
+
+// What a Block's flow pass learns: each child's input shape, and the first failure.
+template <std::size_t Children>
+struct block_flow {
+    std::array<shape, Children> input{};
+    std::array<bool, Children> called{};
+    bool failed = false;
+    bool node_failed = false;  // the failure is a combinator's or an unnamed module's, not a child's
+    shape_check error{};
+    constexpr void record_call(std::size_t k, shape in, bool ok) {
+        if (!called[k] || !ok) input[k] = in;  // a failing call is what the child's visit must reproduce
+        called[k] = true;
+        if (!ok) failed = true;
+    }
+    constexpr void fail_node(const shape_check& check) {
+        failed = true;
+        node_failed = true;
+        error = check;
+    }
+};
+
+// The shape visitor that keeps the first failed rule.
+struct first_failure_visitor : shape_visitor {
+    shape_check error{};
+    constexpr void fail(const shape_check& check) {
+        if (ok) error = check;
+        ok = false;
+    }
+};
+
+template <Module M>
+constexpr shape_check checked_output(shape in) {
+    first_failure_visitor v;
+    const shape out = visit_module<M>(v, {}, in);
+    if (!v.ok) return v.error;
+    return {out};
+}
+
+// Passes a walk on to a visitor without checking shapes (for children whose input shape is not
+// known because an earlier rule failed): their state entries are still seen, in order.
+template <class V>
+struct unchecked_visitor {
+    V& v;
+    constexpr bool checking() const { return false; }
+    constexpr void enter(const child_name& name, const module_description& d, shape in) { v.enter(name, d, in); }
+    constexpr void leave(shape out) { v.leave(out); }
+    constexpr void fail(const shape_check&) {}
+    constexpr void entry(const state_spec& spec) { v.entry(spec); }
+};
+
+// ---- Units: a bound expression, what runs ----------------------------------------------------
+//
+// Binding replaces the names in an expression by the Block's children. Every bound expression is
+// a unit: `module` (what runs: a child, an unnamed module, or a combinator's module), the offset of
+// its state from the Block's, and its flow.
+
+struct input_unit {
+    using module = Identity;
+    template <class T>
+    static constexpr std::size_t offset() { return 0; }
+    template <class F>
+    static constexpr shape flow(F&, shape in) { return in; }
+};
+
+template <class Block, std::size_t K>
+struct call_unit {
+    using module = typename Block::template child_at<K>;
+    template <class T>
+    static constexpr std::size_t offset() { return Block::template state_offsets<T>()[K]; }
+    template <class F>
+    static constexpr shape flow(F& f, shape in) {
+        if (f.failed) return in;
+        const shape_check check = checked_output<module>(in);
+        f.record_call(K, in, check.ok());
+        return check.ok() ? check.output : in;
+    }
+};
+
+template <class M>
+struct inline_unit {
+    static_assert(state_bytes<M, float> == 0,
+                  "typenet: a module used directly in a forward expression must have no state (parameters or "
+                  "buffers); make it a child of the Block (Named<\"name\", ...>) and Call it");
+    using module = M;
+    template <class T>
+    static constexpr std::size_t offset() { return 0; }
+    template <class F>
+    static constexpr shape flow(F& f, shape in) {
+        if (f.failed) return in;
+        const shape_check check = checked_output<M>(in);
+        if (!check.ok()) f.fail_node(check);
+        return check.ok() ? check.output : in;
+    }
+};
+
+// The module that runs a combinator Node (whose arguments are bound) as a Container.
+template <class Node>
+struct node_module;
+
+template <class... Units>
+struct then_module;
+
+// Operands of a node: its arguments that are not options.
+template <class... Arguments>
+struct operand_list {};
+template <class List, class Argument>
+struct append_operand;
+template <class... Units, class Argument>
+struct append_operand<operand_list<Units...>, Argument> {
+    using type = std::conditional_t<is_option<Argument>, operand_list<Units...>, operand_list<Units..., Argument>>;
+};
+template <class... Arguments>
+struct operands_of {
+    using type = operand_list<>;
+};
+template <class First, class... Rest>
+struct operands_of<First, Rest...> {
+    using type = typename append_operand<typename operands_of<Rest...>::type, First>::type;
+};
+// (Built back to front: restore the order.)
+template <class List, class Reversed = operand_list<>>
+struct reverse_operands;
+template <class... Done>
+struct reverse_operands<operand_list<>, operand_list<Done...>> {
+    using type = operand_list<Done...>;
+};
+template <class First, class... Rest, class... Done>
+struct reverse_operands<operand_list<First, Rest...>, operand_list<Done...>> {
+    using type = typename reverse_operands<operand_list<Rest...>, operand_list<First, Done...>>::type;
+};
+
+template <class Node>
+struct node_unit {
+    using module = node_module<Node>;
+    template <class T>
+    static constexpr std::size_t offset() { return 0; }
+    template <class F>
+    static constexpr shape flow(F& f, shape in) { return module::flow(f, in); }
+};
+
+template <class... Units>
+struct then_unit {
+    using module = then_module<Units...>;
+    template <class T>
+    static constexpr std::size_t offset() { return 0; }
+    template <class F>
+    static constexpr shape flow(F& f, shape in) {
+        shape s = in;
+        ((s = Units::flow(f, s)), ...);
+        return s;
+    }
+};
+
+// ---- Binding ------------------------------------------------------------------------------
+
+template <class E, class Block>
+struct bind {
+    static_assert(Module<E> || is_option<E>,
+                  "typenet: this is not an expression (Identity, Call<...>, CallAt<...>, Then<...>, a combinator "
+                  "such as Add<...>, or a module without state)");
+    using type = std::conditional_t<is_option<E>, E, inline_unit<std::conditional_t<Module<E>, E, Identity>>>;
+};
+template <class Block>
+struct bind<Identity, Block> {  // x itself: read where it is, never copied
+    using type = input_unit;
+};
+template <class Block, std::size_t K>
+using call_or_input = std::conditional_t<std::is_same_v<typename Block::template child_at<K>, Absent>, input_unit,
+                                         call_unit<Block, K>>;
+template <fixed_string Name, class Block>
+struct bind<Call<Name>, Block> {
+    static constexpr std::size_t index = Block::index_of(Name.view());
+    static_assert(index < Block::size, "typenet::Call: the Block has no child of this name (see Call<...> above)");
+    using type = call_or_input<Block, index < Block::size ? index : 0>;
+};
+template <fixed_string First, fixed_string Second, fixed_string... Rest, class Block>
+struct bind<Call<First, Second, Rest...>, Block> {
+    using type = then_unit<typename bind<Call<First>, Block>::type, typename bind<Call<Second>, Block>::type,
+                           typename bind<Call<Rest>, Block>::type...>;
+};
+template <std::size_t Position, class Block>
+struct bind<CallAt<Position>, Block> {
+    static_assert(Position < Block::size, "typenet::CallAt: the Block has fewer children");
+    using type = call_or_input<Block, Position < Block::size ? Position : 0>;
+};
+template <std::size_t First, std::size_t Second, std::size_t... Rest, class Block>
+struct bind<CallAt<First, Second, Rest...>, Block> {
+    using type = then_unit<typename bind<CallAt<First>, Block>::type, typename bind<CallAt<Second>, Block>::type,
+                           typename bind<CallAt<Rest>, Block>::type...>;
+};
+template <class... Expressions, class Block>
+struct bind<Then<Expressions...>, Block> {
+    using type = then_unit<typename bind<Expressions, Block>::type...>;
+};
+template <template <class...> class Node, class... Arguments, class Block>
+    requires is_expression_node<Node<Arguments...>>
+struct bind<Node<Arguments...>, Block> {
+    using type = node_unit<Node<typename bind<Arguments, Block>::type...>>;
+};
+
+template <class E, class Block>
+using bind_t = typename bind<E, Block>::type;
+
+// ---- Running a combinator ---------------------------------------------------------------------
+
+template <class Unit>
+inline constexpr bool is_input_unit = std::is_same_v<Unit, input_unit>;
+
+template <class Node, class Operands>
+struct node_runner;
+
+template <class Node, class... Units>
+struct node_runner<Node, operand_list<Units...>> {
+    static constexpr std::size_t count = sizeof...(Units);
+    static_assert(count >= 1, "typenet: a combinator needs at least one operand");
+    template <std::size_t K>
+    using unit_at = type_at<K, Units...>;
+
+    static constexpr bool first_in_out = [] {
+        if constexpr (requires { Node::first_operand_in_out; }) return bool(Node::first_operand_in_out);
+        else return false;
+    }();
+    static constexpr bool sample_wise = [] {
+        if constexpr (requires { Node::sample_wise; }) return bool(Node::sample_wise);
+        else return true;
+    }() && (detail::sample_wise<typename Units::module> && ...);
+
+    template <class F>
+    static constexpr shape flow(F& f, shape in) {
+        std::array<shape, count> shapes{};
+        std::size_t k = 0;
+        ((shapes[k++] = Units::flow(f, in)), ...);
+        if (f.failed) return in;
+        const shape_check check = Node::combine_shapes(shapes);
+        if (!check.ok()) {
+            f.fail_node(check);
+            return in;
+        }
+        return check.output;
+    }
+
+    static constexpr std::array<shape, count> operand_shapes(shape in) {
+        null_flow f;
+        return {Units::flow(f, in)...};
+    }
+    static constexpr shape output(shape in) {
+        null_flow f;
+        return flow(f, in);
+    }
+
+    // Operand K goes straight to `out` (the first, when the combinator allows it and shapes agree).
+    template <std::size_t K>
+    static constexpr bool into_out(shape in) {
+        return K == 0 && first_in_out && operand_shapes(in)[0] == output(in);
+    }
+    template <std::size_t K>
+    static constexpr bool needs_buffer(shape in) {
+        return !is_input_unit<unit_at<K>> && !into_out<K>(in);
+    }
+    template <class T>
+    static constexpr std::size_t buffer_elements(shape in, std::size_t n) {
+        const auto shapes = operand_shapes(in);
+        std::size_t total = 0;
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((total += needs_buffer<K>(in) ? aligned_elements(n * shapes[K].numel(), sizeof(T)) : 0), ...);
+        }(std::make_index_sequence<count>{});
+        return total;
+    }
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        std::size_t largest = 0;
+        ((largest = std::max(largest, detail::scratch_elements<typename Units::module, T>(in, n))), ...);
+        return buffer_elements<T>(in, n) + largest;
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        static constexpr auto shapes = operand_shapes(In);
+        constexpr shape Out = output(In);
+        T* const rest = scratch + buffer_elements<T>(In, N);
+        std::array<const T*, count> operands{};
+        T* buffer = scratch;
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ([&] {
+                using U = unit_at<K>;
+                if constexpr (is_input_unit<U>) {
+                    operands[K] = in;
+                } else {
+                    T* target = out;
+                    if constexpr (!into_out<K>(In)) {
+                        target = buffer;
+                        buffer += aligned_elements(N * shapes[K].numel(), sizeof(T));
+                    }
+                    forward_module<typename U::module, T, In, N>(state + U::template offset<T>(), in, target, rest);
+                    operands[K] = target;
+                }
+            }(), ...);
+        }(std::make_index_sequence<count>{});
+        Node::template combine<T, shapes, Out, N>(operands, out);
+    }
+};
+
+template <template <class...> class Node, class... Arguments>
+struct node_module<Node<Arguments...>> {
+    using node = Node<Arguments...>;
+    using runner = node_runner<node, typename reverse_operands<typename operands_of<Arguments...>::type>::type>;
+    static constexpr std::string_view type_name = node::type_name;
+    static constexpr bool in_place = false;
+    static constexpr bool sample_wise = runner::sample_wise;
+
+    template <class F>
+    static constexpr shape flow(F& f, shape in) { return runner::flow(f, in); }
+    template <class V>
+    static constexpr shape visit(V&, shape in) { return runner::output(in); }
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        return runner::template scratch_elements<T>(in, n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        runner::template forward<T, In, N>(state, in, out, scratch);
+    }
+};
+
+// The chain of a Then, over its units: the chain engine (fusion included) runs it.
+template <class... Units>
+struct then_module : chain_members<typename Units::module...> {
+    static constexpr std::string_view type_name = "Then";
+    static constexpr std::size_t size = sizeof...(Units);
+    template <std::size_t I>
+    using child_at = type_at<I, typename Units::module...>;
+    template <class T>
+    static constexpr std::array<std::size_t, size> state_offsets() {
+        return {Units::template offset<T>()...};
+    }
+    using chain = detail::chain<then_module>;
+    static constexpr bool in_place = chain::in_place;
+    static constexpr bool sample_wise = chain::sample_wise;
+
+    template <class V>
+    static constexpr shape visit(V&, shape in) {
+        null_flow f;
+        return then_unit<Units...>::flow(f, in);
+    }
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        return chain::template scratch_elements<T>(in, n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        chain::template forward<T, In, N>(state, in, out, scratch);
+    }
+};
+
+// ---- The Block's parts ----------------------------------------------------------------------
+
+template <class Part>
+inline constexpr bool is_forward = false;
+template <class E>
+inline constexpr bool is_forward<Forward<E>> = true;
+
+template <class... Parts>
+constexpr std::size_t forward_count() {
+    return (std::size_t(is_forward<Parts>) + ... + 0);
+}
+
+// Positions of the parts that are children (all but the Forward).
+template <class... Parts>
+constexpr auto child_positions() {
+    constexpr std::array<bool, sizeof...(Parts) + 1> forward{is_forward<Parts>..., false};
+    std::array<std::size_t, sizeof...(Parts) - forward_count<Parts...>()> positions{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < sizeof...(Parts); ++i)
+        if (!forward[i]) positions[n++] = i;
+    return positions;
+}
+
+template <class... Parts>
+constexpr std::size_t forward_position() {
+    constexpr std::array<bool, sizeof...(Parts) + 1> forward{is_forward<Parts>..., true};
+    std::size_t i = 0;
+    while (!forward[i]) ++i;
+    return i;
+}
+
+}  // namespace detail
+
+template <class... Parts>
+struct Block {
+    static_assert(detail::forward_count<Parts...>() == 1,
+                  "typenet::Block: give exactly one Forward<expression> among its parts");
+
+private:
+    static constexpr auto positions = detail::child_positions<Parts...>();
+    template <std::size_t K>
+    using part_at = detail::type_at<positions[K], Parts...>;
+    using forward_part = detail::type_at<detail::forward_position<Parts...>(), Parts...>;
+
+public:
+    static constexpr std::string_view type_name = "Block";
+    static constexpr std::size_t size = positions.size();
+    template <std::size_t K>
+    using child_at = detail::module_of<part_at<K>>;
+
+    static constexpr std::array<bool, size> named = [] {
+        return []<std::size_t... K>(std::index_sequence<K...>) {
+            return std::array<bool, size>{detail::entry_traits<part_at<K>>::named...};
+        }(std::make_index_sequence<size>{});
+    }();
+    static constexpr std::array<std::string_view, size> names = [] {
+        return []<std::size_t... K>(std::index_sequence<K...>) {
+            return std::array<std::string_view, size>{detail::entry_traits<part_at<K>>::name...};
+        }(std::make_index_sequence<size>{});
+    }();
+    static_assert(detail::names_valid(names, named),
+                  "typenet::Block: child names must be non-empty, contain no '.', differ from each other and from "
+                  "the positions of unnamed children");
+    static_assert([]<std::size_t... K>(std::index_sequence<K...>) {
+        return (detail::children_are_modules<part_at<K>...>());
+    }(std::make_index_sequence<size>{}));
+
+    // The child called `name` (a position for unnamed ones), or size.
+    static constexpr std::size_t index_of(std::string_view name) {
+        for (std::size_t k = 0; k < size; ++k) {
+            if (named[k] ? names[k] == name : detail::decimal_value(name) == (long long)k) return k;
+        }
+        return size;
+    }
+
+    template <class T>
+    static constexpr std::array<std::size_t, size> state_offsets() {
+        return []<std::size_t... K>(std::index_sequence<K...>) {
+            return detail::consecutive_offsets<T, child_at<K>...>();
+        }(std::make_index_sequence<size>{});
+    }
+
+    // The bound forward expression (a unit, see detail above).
+    using expression = detail::bind_t<typename forward_part::expression, Block>;
+    using runs = typename expression::module;
+    static constexpr bool in_place = detail::in_place<runs>;
+    static constexpr bool sample_wise = detail::sample_wise<runs>;
+
+    // Shapes in data-flow order first (each child's input), then the children in registration
+    // order: the first rule broken is reported where it is, by path.
+    template <class V>
+    static constexpr shape visit(V& v, shape in) {
+        detail::block_flow<size> f;
+        const shape out = expression::flow(f, in);
+        if (f.node_failed && v.checking()) v.fail(f.error);
+        boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto k) {
+            constexpr std::size_t K = decltype(k)::value;
+            const detail::child_name name{names[K], K, !named[K]};
+            if constexpr (std::is_same_v<child_at<K>, Absent>) {
+                (void)name;
+            } else if (f.called[K]) {
+                detail::visit_module<child_at<K>>(v, name, f.input[K]);
+            } else {
+                detail::unchecked_visitor<V> unchecked{v};
+                detail::visit_module<child_at<K>>(unchecked, name, shape{});
+            }
+        });
+        return f.failed ? in : out;
+    }
+
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        return detail::scratch_elements<runs, T>(in, n);
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        detail::forward_module<runs, T, In, N>(state + expression::template offset<T>(), in, out, scratch);
+    }
+};
+
+}  // namespace typenet

@@ -1,0 +1,91 @@
+// Cat: expressions concatenated along a dimension, like torch.cat([a, b], dim=1) in a forward
+// (dim<d> chooses another dimension, counted as PyTorch does, the batch being 0); and Concat, the
+// branches of an Inception or Fire module applied to x and concatenated along the channels.
+//
+//     using Fire = typenet::Concat<typenet::Conv2d<4, 8, 1>, typenet::Conv2d<4, 8, 3, typenet::padding<1>>>;
+//     static_assert(typenet::Model<Fire, typenet::Input<4, 6, 6>>::output_shape == typenet::shape{16, 6, 6});
+//     // In a Block: Forward<Cat<Call<"expand1x1", "expand1x1_activation">, Call<"expand3x3", "expand3x3_activation">>>
+//
+// Every operand must have the same rank and sizes but in the concatenated dimension.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <utility>
+
+#include "../detail/kernels.hpp"
+#include "../options.hpp"
+#include "block.hpp"
+
+namespace typenet {
+
+template <class... Arguments>
+struct Cat : Combinator<Arguments...> {
+    static constexpr std::string_view type_name = "Cat";
+    // PyTorch's dim (the batch is 0; negative counts from the back).
+    static constexpr int dim_option = option_t<option_kind::dim, typenet::dim<1>, Arguments...>::value;
+
+    // The dimension of a per-sample shape of this rank, or rank when out of range.
+    static constexpr std::size_t sample_dim(std::size_t rank) {
+        const long long d = dim_option < 0 ? dim_option + (long long)rank + 1 : dim_option;
+        return d >= 1 && d <= (long long)rank ? std::size_t(d - 1) : rank;
+    }
+
+    template <std::size_t K>
+    static constexpr shape_check combine_shapes(const std::array<shape, K>& operands) {
+        const std::size_t d = sample_dim(operands[0].rank);
+        if (d == operands[0].rank)
+            return fail("Cat: dim (first number; the batch is dimension 0) is not a dimension of the operands, whose "
+                        "rank with the batch is the second number",
+                        std::size_t(dim_option < 0 ? -dim_option : dim_option), operands[0].rank + 1);
+        shape out = operands[0];
+        for (std::size_t k = 1; k < K; ++k) {
+            bool agree = operands[k].rank == out.rank;
+            for (std::size_t i = 0; agree && i < out.rank; ++i) agree = i == d || operands[k][i] == out[i];
+            if (!agree) return fail(shape_error::rule::concat_shapes, operands[0], operands[k]);
+            out.dims[d] += operands[k][d];
+        }
+        return {out};
+    }
+
+    template <class T, auto Shapes, shape Out, std::size_t N>
+    static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
+        constexpr std::size_t d = sample_dim(Out.rank);
+        constexpr std::size_t outer = [] {
+            std::size_t o = 1;
+            for (std::size_t i = 0; i < d; ++i) o *= Out[i];
+            return o;
+        }();
+        constexpr std::size_t inner = Out.numel() / outer / Out[d];
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t o = 0; o < outer; ++o) {
+                T* to = out + n * Out.numel() + o * Out[d] * inner;
+                [&]<std::size_t... K>(std::index_sequence<K...>) {
+                    ((detail::copy_values<Shapes[K][d] * inner>(
+                          operands[K] + n * Shapes[K].numel() + o * Shapes[K][d] * inner, to),
+                      to += Shapes[K][d] * inner),
+                     ...);
+                }(std::make_index_sequence<Shapes.size()>{});
+            }
+    }
+};
+
+namespace detail {
+template <class Positions>
+struct cat_of_children;
+template <std::size_t... K>
+struct cat_of_children<std::index_sequence<K...>> {
+    using type = Cat<CallAt<K>...>;
+};
+}  // namespace detail
+
+// The branches applied to x and concatenated along the channels (dim 1), named by position unless
+// given as Named<"...", M>.
+template <class... Branches>
+struct Concat
+    : Block<Branches..., Forward<typename detail::cat_of_children<std::index_sequence_for<Branches...>>::type>> {
+    static constexpr std::string_view type_name = "Concat";
+};
+
+}  // namespace typenet

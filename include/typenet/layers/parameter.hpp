@@ -1,0 +1,35 @@
+// Parameter: a learnable tensor owned by a module directly, like an nn.Parameter attribute
+// (ConvNeXt's layer_scale, ViT's class_token). As a child of a Block, its key is the child's path
+// itself ("layer_scale", not "layer_scale.weight"); called in a forward expression it yields its
+// value for every sample, whatever the input, so that Mul<Call<"layer_scale">, ...> scales by it.
+//
+//     using Scaled = typenet::Block<typenet::Named<"layer_scale", typenet::Parameter<typenet::shape{4, 1, 1}>>,
+//                                   typenet::Forward<typenet::Mul<typenet::Call<"layer_scale">, typenet::Identity>>>;
+//     static_assert(typenet::Model<Scaled, typenet::Input<4, 3, 3>>::state_dict[0].key == "layer_scale");
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "../detail/kernels.hpp"
+#include "../layer.hpp"
+
+namespace typenet {
+
+template <shape Shape>
+struct Parameter {
+    static_assert(Shape.rank >= 1, "Parameter: give its shape, e.g. Parameter<shape{64, 1, 1}>");
+    static constexpr std::string_view type_name = "Parameter";
+    static constexpr std::array state{parameter("", Shape)};
+    static constexpr bool sample_wise = true;
+
+    static constexpr shape_check infer(shape) { return {Shape}; }
+
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<Parameter, T> params, const T*, T* out) {
+        for (std::size_t n = 0; n < N; ++n) detail::copy_values<Shape.numel()>(params.template get<0>(), out + n * Shape.numel());
+    }
+};
+
+}  // namespace typenet

@@ -1,0 +1,21 @@
+// torchvision's models, declared in examples/torchvision/, against torchvision itself: the
+// state_dict key for key (names, order, shapes, dtypes), outputs within 1e-5 of PyTorch's relative
+// to their scale (float; 1e-10 in double), and files that torchvision's model loads with
+// strict=True (reference/check_typenet_files.py). Each model is its own program (TORCHVISION_MODEL),
+// so that they compile in parallel.
+#include <catch2/catch.hpp>
+
+#include "parity_support.hpp"
+
+#if TORCHVISION_MODEL == 1
+#include "../examples/torchvision/resnet.hpp"
+using net = torchvision::resnet18<>;
+constexpr const char* name = "resnet18";
+constexpr std::size_t entries = 122;  // len(torchvision.models.resnet18().state_dict())
+#endif
+
+TEST_CASE("torchvision's model, key for key and value for value") {
+    using M = typenet::Model<net, typenet::Input<3, 64, 64>>;
+    static_assert(M::state_dict.size() == entries);
+    parity::check_model{}.template operator()<net, typenet::Input<3, 64, 64>>(name);
+}
