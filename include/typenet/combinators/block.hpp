@@ -118,6 +118,9 @@ inline constexpr bool is_expression_node = requires { requires E::expression_nod
 template <class E>
 inline constexpr bool is_option = option<E>;
 
+template <class M>
+inline constexpr bool owned_by_parent = requires { requires M::owned_by_parent; };
+
 // ---- The shape pass over an expression ----------------------------------------------------
 //
 // Before a Block's children can be visited in registration order, their input shapes must be
@@ -560,11 +563,34 @@ public:
         return size;
     }
 
+    // The order of the children in the state_dict (and the state block): registration order, but
+    // children owned by the Block itself (Parameter) first, as PyTorch lists a module's own
+    // parameters before its children's.
+    static constexpr std::array<std::size_t, size> visit_order = [] {
+        constexpr std::array<bool, size + 1> own = []<std::size_t... K>(std::index_sequence<K...>) {
+            return std::array<bool, size + 1>{detail::owned_by_parent<child_at<K>>..., false};
+        }(std::make_index_sequence<size>{});
+        std::array<std::size_t, size> order{};
+        std::size_t n = 0;
+        for (std::size_t k = 0; k < size; ++k)
+            if (own[k]) order[n++] = k;
+        for (std::size_t k = 0; k < size; ++k)
+            if (!own[k]) order[n++] = k;
+        return order;
+    }();
+
     template <class T>
     static constexpr std::array<std::size_t, size> state_offsets() {
-        return []<std::size_t... K>(std::index_sequence<K...>) {
-            return detail::consecutive_offsets<T, child_at<K>...>();
+        constexpr std::array<std::size_t, size + 1> bytes = []<std::size_t... K>(std::index_sequence<K...>) {
+            return std::array<std::size_t, size + 1>{detail::state_bytes<child_at<K>, T>..., 0};
         }(std::make_index_sequence<size>{});
+        std::array<std::size_t, size> offsets{};
+        std::size_t offset = 0;
+        for (std::size_t k : visit_order) {
+            offsets[k] = offset;
+            offset += bytes[k];
+        }
+        return offsets;
     }
 
     // The bound forward expression (a unit, see detail above).
@@ -580,8 +606,8 @@ public:
         detail::block_flow<size> f;
         const shape out = expression::flow(f, in);
         if (f.node_failed && v.checking()) v.fail(f.error);
-        boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto k) {
-            constexpr std::size_t K = decltype(k)::value;
+        boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto i) {
+            constexpr std::size_t K = visit_order[decltype(i)::value];
             const detail::child_name name{names[K], K, !named[K]};
             if constexpr (std::is_same_v<child_at<K>, Absent>) {
                 (void)name;

@@ -1,7 +1,8 @@
 // Parameter: a learnable tensor owned by a module directly, like an nn.Parameter attribute
 // (ConvNeXt's layer_scale, ViT's class_token). As a child of a Block, its key is the child's path
-// itself ("layer_scale", not "layer_scale.weight"); called in a forward expression it yields its
-// value for every sample, whatever the input, so that Mul<Call<"layer_scale">, ...> scales by it.
+// itself ("layer_scale", not "layer_scale.weight"), and, as in PyTorch, it comes before the
+// entries of the Block's other children; called in a forward expression it yields its value for
+// every sample, whatever the input, so that Mul<Call<"layer_scale">, ...> scales by it.
 //
 //     using Scaled = typenet::Block<typenet::Named<"layer_scale", typenet::Parameter<typenet::shape{4, 1, 1}>>,
 //                                   typenet::Forward<typenet::Mul<typenet::Call<"layer_scale">, typenet::Identity>>>;
@@ -23,6 +24,9 @@ struct Parameter {
     static constexpr std::string_view type_name = "Parameter";
     static constexpr std::array state{parameter("", Shape)};
     static constexpr bool sample_wise = true;
+    // PyTorch's state_dict lists a module's own parameters before its children's entries, whatever
+    // the order they were registered in: a Block lists children with owned_by_parent first.
+    static constexpr bool owned_by_parent = true;
 
     static constexpr shape_check infer(shape) { return {Shape}; }
 
