@@ -81,6 +81,11 @@ TEMPLATE_TEST_CASE("Conv2d kernels match the plain loops", "", float, double) {
     check_conv<T, 9, Conv2d<16, 32, 3, padding<1>>, 16, 13, 13>(6);
     check_conv<T, 4, Conv2d<2, 3, 5, padding<2>, dilation<2>>, 2, 6, 6>(7);
     check_conv<T, 2, Conv2d<1, 4, size2{1, 7}, stride<3>, padding<0, 3>>, 1, 8, 16>(8);
+    // Depthwise (its own kernel): strides 1, 2 and 3, dilation, rectangular, sizes around the vector width.
+    check_conv<T, 3, Conv2d<5, 5, 3, stride<2>, padding<1>, groups<5>, bias<false>>, 5, 17, 19>(9);
+    check_conv<T, 1, Conv2d<4, 4, 5, padding<2>, groups<4>>, 4, 9, 33>(10);
+    check_conv<T, 2, Conv2d<3, 3, size2{3, 2}, stride<3, 3>, padding<1, 1>, dilation<2, 1>, groups<3>>, 3, 11, 13>(11);
+    check_conv<T, 1, Conv2d<2, 2, 3, stride<1, 2>, groups<2>>, 2, 4, 16>(12);
 }
 
 TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", float, double) {

@@ -13,6 +13,7 @@
 
 #include "../detail/gemm.hpp"
 #include "../detail/kernels.hpp"
+#include "../detail/pooling.hpp"
 #include "../detail/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
@@ -114,12 +115,22 @@ struct Conv2d {
         return g;
     }
     // The unfolded rows, the product, two vectors after it that epilogues may read past a plane, and
-    // one zero-bordered input plane.
+    // one zero-bordered input plane. A depthwise convolution needs only the bordered plane (with a
+    // few vectors after it, which whole-vector reads may reach) and one output plane.
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        if constexpr (depthwise) {
+            const shape out = infer(in).output;
+            return depthwise_plane_elements<T>(in) + out[1] * out[2] + 2 * detail::simd<T>::lanes;
+        }
         return (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, samples_per_pass<T>(in, n)) +
                2 * detail::simd<T>::lanes + padded_plane(in);
     }
+
+    // Each channel convolved with its own kernel (groups == in_channels == out_channels): the
+    // MobileNet and EfficientNet pattern, computed directly (a product per channel would be a
+    // matrix of one row).
+    static constexpr bool depthwise = groups > 1 && groups == InChannels && OutChannels == InChannels;
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Conv2d, T> params, const T* in, T* out, T* scratch) {
@@ -138,6 +149,10 @@ struct Conv2d {
     static constexpr bool channel_epilogue = true;
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_with(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
+        if constexpr (depthwise) {
+            propagate_depthwise<T, In, N>(params, post, in, out, scratch);
+            return;
+        }
         constexpr std::size_t G = samples_per_pass<T>(In, N);
         constexpr std::size_t out_size = Post::template output_size<infer(In).output>();
         std::size_t n = 0;
@@ -179,6 +194,63 @@ private:
 
     static constexpr std::size_t padded_plane(shape in) {
         return (in[1] + 2 * padding_h) * (in[2] + 2 * padding_w);
+    }
+
+    // The bordered plane and what whole-vector reads of the last output row may reach past it.
+    template <class T>
+    static constexpr std::size_t depthwise_plane_elements(shape in) {
+        return detail::round_up(padded_plane(in) + (stride_w + 1) * detail::simd<T>::lanes + window_w, detail::simd<T>::lanes);
+    }
+
+    // L values of a row, `Stride` apart.
+    template <class T, std::size_t Stride>
+    [[gnu::always_inline]] static typename detail::simd<T>::type load_every(const T* p) {
+        using S = detail::simd<T>;
+        if constexpr (Stride == 1) {
+            return S::load(p);
+        } else if constexpr (Stride == 2) {
+            return detail::even_lanes(S::load(p), S::load(p + S::lanes));
+        } else {
+            typename S::type v;
+            for (std::size_t l = 0; l < S::lanes; ++l) v[l] = p[l * Stride];
+            return v;
+        }
+    }
+
+    template <class T, shape In, std::size_t N, class Post>
+    static void propagate_depthwise(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
+        using S = detail::simd<T>;
+        using V = typename S::type;
+        constexpr std::size_t L = S::lanes;
+        constexpr shape Out = infer(In).output;
+        constexpr std::size_t H = In[1], W = In[2], OH = Out[1], OW = Out[2], WP = W + 2 * padding_w;
+        constexpr std::size_t out_size = Post::template output_size<Out>();
+        constexpr std::size_t taps = kernel_h * kernel_w;
+        const T* weight = params.template get<0>();
+        T* padded = scratch;
+        T* plane = scratch + depthwise_plane_elements<T>(In);
+        std::fill_n(padded, depthwise_plane_elements<T>(In), T(0));  // the border stays zero
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t c = 0; c < InChannels; ++c) {
+                const T* x = in + (n * InChannels + c) * H * W;
+                for (std::size_t h = 0; h < H; ++h)
+                    detail::copy_values<W>(x + h * W, padded + (h + padding_h) * WP + padding_w);
+                V w[taps];
+                for (std::size_t t = 0; t < taps; ++t) w[t] = S::broadcast(weight[c * taps + t]);
+                for (std::size_t oh = 0; oh < OH; ++oh) {
+                    const T* top = padded + oh * stride_h * WP;
+                    // Whole vectors: the last may run past the row; the next row overwrites that.
+                    for (std::size_t ow = 0; ow < OW; ow += L) {
+                        V acc{};
+                        for (std::size_t kh = 0; kh < kernel_h; ++kh)
+                            for (std::size_t kw = 0; kw < kernel_w; ++kw)
+                                acc += w[kh * kernel_w + kw] *
+                                       load_every<T, stride_w>(top + kh * dilation_h * WP + ow * stride_w + kw * dilation_w);
+                        S::store(plane + oh * OW + ow, acc);
+                    }
+                }
+                post.template store<Out>(plane, c, out + n * out_size + c * (out_size / OutChannels));
+            }
     }
 
     // rows[(ic * kernel_h + kh) * kernel_w + kw][oh * OW + ow] = x[ic][ih][iw], zero in the padding;
