@@ -69,7 +69,26 @@ void check_conv(unsigned seed) {
     CHECK(test::relative_error<T, T>(actual, expected) <= tolerance<T>);
 }
 
+template <class T, std::size_t B, class Pool, std::size_t C, std::size_t H, std::size_t W>
+void check_max_pool(unsigned seed) {
+    using M = Model<Sequential<Pool>, Input<C, H, W>, T, B>;
+    auto model = std::make_unique<M>();
+    const auto x = random_input<T>(B * C * H * W, seed);
+    const auto expected = oracle::max_pool2d<T>(x, B * C, H, W, Pool::kernel_h, Pool::kernel_w, Pool::stride_h,
+                                                Pool::stride_w, Pool::padding_h, Pool::padding_w, Pool::dilation_h,
+                                                Pool::dilation_w, M::output_shape[1], M::output_shape[2]);
+    CHECK(run<M, B>(*model, x) == expected);
+}
+
 }  // namespace
+
+TEMPLATE_TEST_CASE("MaxPool2d matches the plain loops: rows of whole vectors and their tails", "", float, double) {
+    using T = TestType;
+    check_max_pool<T, 2, MaxPool2d<3, stride<2>, padding<1>>, 3, 40, 70>(1);  // ResNet's stem pooling
+    check_max_pool<T, 1, MaxPool2d<3, stride<2>, padding<1>, ceil_mode<true>>, 2, 21, 37>(2);
+    check_max_pool<T, 3, MaxPool2d<size2{2, 3}, stride<1, 1>, dilation<2, 1>>, 2, 9, 35>(3);
+    check_max_pool<T, 1, MaxPool2d<2, stride<3>, padding<1>, ceil_mode<true>>, 1, 10, 52>(4);
+}
 
 TEMPLATE_TEST_CASE("Conv2d kernels match the plain loops", "", float, double) {
     using T = TestType;

@@ -86,4 +86,23 @@ std::vector<T> max_pool(const std::vector<T>& x, std::size_t planes, std::size_t
     return y;
 }
 
+// Max pooling in general: padding (ignored), dilation, and the output size given (ceil_mode decides it).
+template <class T>
+std::vector<T> max_pool2d(const std::vector<T>& x, std::size_t planes, long H, long W, long KH, long KW, long SH,
+                          long SW, long PH, long PW, long DH, long DW, long OH, long OW) {
+    std::vector<T> y(planes * std::size_t(OH * OW));
+    for (std::size_t p = 0; p < planes; ++p)
+        for (long oh = 0; oh < OH; ++oh)
+            for (long ow = 0; ow < OW; ++ow) {
+                T best = -std::numeric_limits<T>::infinity();
+                for (long i = 0; i < KH; ++i)
+                    for (long j = 0; j < KW; ++j) {
+                        const long h = oh * SH - PH + i * DH, w = ow * SW - PW + j * DW;
+                        if (h >= 0 && h < H && w >= 0 && w < W) best = std::max(best, x[(p * H + h) * W + w]);
+                    }
+                y[(p * std::size_t(OH) + std::size_t(oh)) * std::size_t(OW) + std::size_t(ow)] = best;
+            }
+    return y;
+}
+
 }  // namespace oracle

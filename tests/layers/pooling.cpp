@@ -35,7 +35,8 @@ TEST_CASE("MaxPool2d propagates NaN and ignores padding") {
     using P = MaxPool2d<2, padding<1>>;
     const float x[4] = {-5, -6, NAN, -7};  // one 2x2 plane
     float y[4] = {};
-    P::propagate<float, shape{1, 2, 2}, 1>({nullptr}, x, y);
+    float scratch[P::scratch_elements<float>(shape{1, 2, 2}, 1)];
+    P::propagate<float, shape{1, 2, 2}, 1>({nullptr}, x, y, scratch);
     CHECK(y[0] == -5);  // window: padding, padding, padding, -5
     CHECK(y[1] == -6);
     CHECK(std::isnan(y[2]));

@@ -99,4 +99,19 @@ template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW,
     }
 }
 
+// simd<T>::lanes values of a row, Stride apart.
+template <class T, std::size_t Stride>
+[[gnu::always_inline]] inline typename simd<T>::type load_strided(const T* p) {
+    using S = simd<T>;
+    if constexpr (Stride == 1) {
+        return S::load(p);
+    } else if constexpr (Stride == 2) {
+        return even_lanes(S::load(p), S::load(p + S::lanes));
+    } else {
+        typename S::type v;
+        for (std::size_t l = 0; l < S::lanes; ++l) v[l] = p[l * Stride];
+        return v;
+    }
+}
+
 }  // namespace typenet::detail

@@ -202,21 +202,6 @@ private:
         return detail::round_up(padded_plane(in) + (stride_w + 1) * detail::simd<T>::lanes + window_w, detail::simd<T>::lanes);
     }
 
-    // L values of a row, `Stride` apart.
-    template <class T, std::size_t Stride>
-    [[gnu::always_inline]] static typename detail::simd<T>::type load_every(const T* p) {
-        using S = detail::simd<T>;
-        if constexpr (Stride == 1) {
-            return S::load(p);
-        } else if constexpr (Stride == 2) {
-            return detail::even_lanes(S::load(p), S::load(p + S::lanes));
-        } else {
-            typename S::type v;
-            for (std::size_t l = 0; l < S::lanes; ++l) v[l] = p[l * Stride];
-            return v;
-        }
-    }
-
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_depthwise(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
         using S = detail::simd<T>;
@@ -245,7 +230,7 @@ private:
                         for (std::size_t kh = 0; kh < kernel_h; ++kh)
                             for (std::size_t kw = 0; kw < kernel_w; ++kw)
                                 acc += w[kh * kernel_w + kw] *
-                                       load_every<T, stride_w>(top + kh * dilation_h * WP + ow * stride_w + kw * dilation_w);
+                                       detail::load_strided<T, stride_w>(top + kh * dilation_h * WP + ow * stride_w + kw * dilation_w);
                         S::store(plane + oh * OW + ow, acc);
                     }
                 }

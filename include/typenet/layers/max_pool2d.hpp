@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -58,30 +59,58 @@ struct MaxPool2d {
                                          window_w / 2, ceil_mode});
     }
 
+    // The plane with a border of -inf wide enough for every window (padding, and ceil_mode's last
+    // window), and what whole-vector reads may reach past it.
+    static constexpr std::size_t bordered_height(shape in) {
+        const shape out = infer(in).output;
+        const std::size_t need = (out[1] - 1) * stride_h + window_h;
+        return need > in[1] + padding_h ? need : in[1] + padding_h;
+    }
+    static constexpr std::size_t bordered_width(shape in) {
+        const shape out = infer(in).output;
+        const std::size_t need = (out[2] - 1) * stride_w + window_w;
+        return need > in[2] + padding_w ? need : in[2] + padding_w;
+    }
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t) {
+        return bordered_height(in) * bordered_width(in) + (stride_w + 1) * detail::simd<T>::lanes;
+    }
+
+    // Each plane is copied into the middle of the bordered plane, then every window is a maximum
+    // over values that are all there: no test per position, whole vectors along each output row.
     template <class T, shape In, std::size_t N>
-    static void propagate(layer_params<MaxPool2d, T>, const T* in, T* out) {
+    static void propagate(layer_params<MaxPool2d, T>, const T* in, T* out, T* scratch) {
+        using S = detail::simd<T>;
+        constexpr std::size_t L = S::lanes;
         constexpr shape Out = infer(In).output;
-        constexpr long long H = In[1], W = In[2], OH = Out[1], OW = Out[2];
+        constexpr std::size_t H = In[1], W = In[2], OH = Out[1], OW = Out[2];
+        constexpr std::size_t HB = bordered_height(In), WB = bordered_width(In);
+        std::fill_n(scratch, scratch_elements<T>(In, N), -std::numeric_limits<T>::infinity());
         for (std::size_t plane = 0; plane < N * In[0]; ++plane) {
             const T* x = in + plane * H * W;
             T* y = out + plane * OH * OW;
-            for (long long oh = 0; oh < OH; ++oh) {
-                for (long long ow = 0; ow < OW; ++ow) {
-                    T best = -std::numeric_limits<T>::infinity();
-                    for (std::size_t kh = 0; kh < kernel_h; ++kh) {
-                        const long long ih = oh * (long long)stride_h - (long long)padding_h + (long long)(kh * dilation_h);
-                        if (ih < 0 || ih >= H) continue;
-                        for (std::size_t kw = 0; kw < kernel_w; ++kw) {
-                            const long long iw = ow * (long long)stride_w - (long long)padding_w + (long long)(kw * dilation_w);
-                            if (iw < 0 || iw >= W) continue;
-                            const T v = x[ih * W + iw];
-                            if (v > best || std::isnan(v)) best = v;
-                        }
-                    }
+            for (std::size_t h = 0; h < H; ++h) detail::copy_values<W>(x + h * W, scratch + (h + padding_h) * WB + padding_w);
+            for (std::size_t oh = 0; oh < OH; ++oh) {
+                const T* top = scratch + oh * stride_h * WB;
+                std::size_t ow = 0;
+                for (; ow + L <= OW; ow += L) {
+                    auto best = detail::load_strided<T, stride_w>(top + ow * stride_w);
+                    for (std::size_t kh = 0; kh < kernel_h; ++kh)
+                        for (std::size_t kw = 0; kw < kernel_w; ++kw)
+                            best = detail::max_propagating_nan(
+                                best, detail::load_strided<T, stride_w>(top + kh * dilation_h * WB + ow * stride_w + kw * dilation_w));
+                    S::store(y + oh * OW + ow, best);
+                }
+                for (; ow < OW; ++ow) {
+                    T best = top[ow * stride_w];
+                    for (std::size_t kh = 0; kh < kernel_h; ++kh)
+                        for (std::size_t kw = 0; kw < kernel_w; ++kw)
+                            best = detail::max_propagating_nan(best, top[kh * dilation_h * WB + ow * stride_w + kw * dilation_w]);
                     y[oh * OW + ow] = best;
                 }
             }
         }
+        (void)HB;
     }
 };
 
