@@ -1,7 +1,8 @@
 """Writes reference data for typenet's parity tests, computed by PyTorch.
 
-For every model in models.py: random parameters and buffers (fixed seed), saved as torch.save
-saves them, a random batch of inputs and PyTorch's outputs in eval() mode:
+For every model in models.py: random parameters and buffers (fixed seed; then the model's own
+after_randomize() method, if it has one, may adjust them), saved as torch.save saves them, a random
+batch of inputs and PyTorch's outputs in eval() mode:
   <name>.pth            torch.save(model.state_dict()), the zip format
   <name>.legacy.pth     the same in the legacy format (_use_new_zipfile_serialization=False)
   <name>.input.bin      float32 input, BATCH samples, raw little-endian
@@ -116,6 +117,8 @@ def main():
         generator = torch.Generator().manual_seed(1000 + index)
         model = factory()
         randomize(model, generator)
+        if hasattr(model, "after_randomize"):  # a model's own adjustment of its random values
+            model.after_randomize()
         model.eval()
         x = torch.randn((BATCH,) + input_shape, generator=generator)
         with torch.no_grad():

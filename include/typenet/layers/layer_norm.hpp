@@ -1,0 +1,175 @@
+// LayerNorm over a sample's last dimensions, like nn.LayerNorm(normalized_shape, eps=1e-5,
+// elementwise_affine=True); LayerNorm2d over the channels of every pixel of an NCHW image, like
+// torchvision's LayerNorm2d (ConvNeXt's: an nn.LayerNorm subclass that permutes to NHWC and back,
+// so it has LayerNorm's defaults; ConvNeXt itself passes eps=1e-6). Both normalise with the
+// biased variance, then scale by weight and add bias, the parameters of normalized_shape (keys
+// weight, bias) unless elementwise_affine<false>. The option elementwise_affine is defined here.
+//
+//     using A = typenet::LayerNorm<768>;                                    // nn.LayerNorm(768)
+//     using B = typenet::LayerNorm<typenet::shape{4, 5}, typenet::eps<"1e-6">,
+//                                  typenet::elementwise_affine<false>>;    // nn.LayerNorm((4, 5), 1e-6, False)
+//     using C = typenet::LayerNorm2d<96, typenet::eps<"1e-6">>;            // as in torchvision's ConvNeXt
+//     static_assert(A::state[0].shape == typenet::shape{768} && B::state.size() == 0);
+//     static_assert(A::infer({10, 768}).ok() && B::infer({3, 4, 5}).ok());
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "../detail/reductions.hpp"
+#include "../detail/simd.hpp"
+#include "../layer.hpp"
+#include "../options.hpp"
+
+namespace typenet {
+
+namespace option_kind {
+struct elementwise_affine {};
+}  // namespace option_kind
+template <bool B> struct elementwise_affine : value_option<option_kind::elementwise_affine, B> {};
+
+namespace detail {
+
+// normalized_shape written as an integer (LayerNorm<768>) or a shape (LayerNorm<shape{4, 5}>).
+template <auto NormalizedShape>
+constexpr shape as_normalized_shape() {
+    using S = std::remove_cv_t<decltype(NormalizedShape)>;
+    static_assert(std::is_same_v<S, shape> || std::is_integral_v<S>,
+                  "LayerNorm: normalized_shape is an integer (LayerNorm<768>) or a typenet::shape "
+                  "(LayerNorm<shape{4, 5}>)");
+    if constexpr (std::is_same_v<S, shape>) return NormalizedShape;
+    else return shape{std::size_t(NormalizedShape < 0 ? 0 : NormalizedShape)};
+}
+
+template <class... Options>
+struct layer_norm_options {
+    static_assert(options_accepted<void(option_kind::eps, option_kind::elementwise_affine), Options...>,
+                  "LayerNorm takes the options eps<> and elementwise_affine<>, each at most once");
+    static constexpr double eps = option_t<option_kind::eps, typenet::eps<"1e-5">, Options...>::value;
+    static constexpr bool elementwise_affine =
+        option_t<option_kind::elementwise_affine, typenet::elementwise_affine<true>, Options...>::value;
+};
+
+template <shape S, bool Affine>
+constexpr auto affine_state() {
+    if constexpr (Affine) return std::array{parameter("weight", S, 1), parameter("bias", S)};
+    else return std::array<state_spec, 0>{};
+}
+
+}  // namespace detail
+
+template <auto NormalizedShape, class... Options>
+struct LayerNorm : detail::layer_norm_options<Options...> {
+    static constexpr shape normalized_shape = detail::as_normalized_shape<NormalizedShape>();
+    static_assert(normalized_shape.rank >= 1 && normalized_shape.numel() >= 1,
+                  "LayerNorm: normalized_shape needs at least one dimension, each at least 1");
+    using detail::layer_norm_options<Options...>::eps;
+    using detail::layer_norm_options<Options...>::elementwise_affine;
+
+    static constexpr std::string_view type_name = "LayerNorm";
+    static constexpr auto state = detail::affine_state<normalized_shape, elementwise_affine>();
+    static constexpr bool in_place = true;
+    static constexpr bool sample_wise = true;
+
+    static constexpr shape_check infer(shape in) {
+        bool fits = in.rank >= normalized_shape.rank;
+        for (std::size_t i = 0; fits && i < normalized_shape.rank; ++i)
+            fits = in[in.rank - normalized_shape.rank + i] == normalized_shape[i];
+        if (!fits)
+            return fail("LayerNorm: the input's last dimensions (second shape, per sample) must equal normalized_shape "
+                        "(first shape). For channels of an image [C, H, W], use LayerNorm2d<C>.",
+                        normalized_shape, in);
+        return {in};
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<LayerNorm, T> params, const T* in, T* out) {
+        constexpr std::size_t M = normalized_shape.numel(), rows = N * In.numel() / M;
+        for (std::size_t r = 0; r < rows; ++r) {
+            const T* x = in + r * M;
+            T* y = out + r * M;
+            const detail::moments<T> m = detail::moments_of<T, M>(x);
+            // As PyTorch's CPU kernel: (x * rstd - mean * rstd) * weight + bias.
+            const T rstd = detail::reciprocal_sqrt(m.variance + T(eps));
+            detail::scale_and_shift<T, M>(x, y, rstd, -m.mean * rstd);
+            if constexpr (elementwise_affine) {
+                const T* weight = params.template get<0>();
+                const T* bias = params.template get<1>();
+                using S = detail::simd<T>;
+                constexpr std::size_t L = S::lanes, whole = M / L * L;
+                for (std::size_t i = 0; i < whole; i += L)
+                    S::store(y + i, S::load(y + i) * S::load(weight + i) + S::load(bias + i));
+                for (std::size_t i = whole; i < M; ++i) y[i] = y[i] * weight[i] + bias[i];
+            }
+        }
+    }
+};
+
+// Per-sample input [C, H, W]: each pixel's C values are normalised together.
+template <std::size_t NumChannels, class... Options>
+struct LayerNorm2d : detail::layer_norm_options<Options...> {
+    static_assert(NumChannels >= 1, "LayerNorm2d: the number of channels must be at least 1");
+    using detail::layer_norm_options<Options...>::eps;
+    using detail::layer_norm_options<Options...>::elementwise_affine;
+    static constexpr shape normalized_shape{NumChannels};
+
+    static constexpr std::string_view type_name = "LayerNorm2d";
+    static constexpr auto state = detail::affine_state<normalized_shape, elementwise_affine>();
+    static constexpr bool in_place = true;
+    static constexpr bool sample_wise = true;
+
+    static constexpr shape_check infer(shape in) {
+        if (in.rank != 3)
+            return fail("LayerNorm2d: takes an image [C, H, W] per sample (first number: 3, second: the rank it gets). "
+                        "For the last dimensions of other inputs, use LayerNorm.",
+                        3, in.rank);
+        if (in[0] != NumChannels)
+            return fail("LayerNorm2d: its channels (first number) must equal the channels of its input (second number), "
+                        "i.e. the out_channels of the layer before it",
+                        NumChannels, in[0]);
+        return {in};
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<LayerNorm2d, T> params, const T* in, T* out) {
+        constexpr std::size_t C = NumChannels, pixels = In[1] * In[2];
+        using S = detail::simd<T>;
+        for (std::size_t n = 0; n < N; ++n) {
+            const T* x = in + n * C * pixels;
+            T* y = out + n * C * pixels;
+            std::size_t p = 0;
+            for (; p + S::lanes <= pixels; p += S::lanes)
+                pixel_block<T, S, pixels>(params, x + p, y + p);
+            for (; p < pixels; ++p) pixel_block<T, detail::scalar_simd<T>, pixels>(params, x + p, y + p);
+        }
+    }
+
+private:
+    // The pixels starting at x: S::lanes neighbouring ones, each normalised over its C values
+    // (Stride apart).
+    template <class T, class S, std::size_t Stride>
+    [[gnu::always_inline]] static void pixel_block(layer_params<LayerNorm2d, T> params, const T* x, T* y) {
+        constexpr std::size_t C = NumChannels;
+        using V = typename S::type;
+        V sum = S::broadcast(0);
+        for (std::size_t c = 0; c < C; ++c) sum += S::load(x + c * Stride);
+        const V mean = sum / S::broadcast(T(C));
+        V squares = S::broadcast(0);
+        for (std::size_t c = 0; c < C; ++c) {
+            const V d = S::load(x + c * Stride) - mean;
+            squares += d * d;
+        }
+        const V rstd = detail::reciprocal_sqrt(squares / S::broadcast(T(C)) + S::broadcast(T(eps)));
+        const V shift = -mean * rstd;
+        for (std::size_t c = 0; c < C; ++c) {
+            V v = S::load(x + c * Stride) * rstd + shift;
+            if constexpr (elementwise_affine)
+                v = v * S::broadcast(params.template get<0>()[c]) + S::broadcast(params.template get<1>()[c]);
+            S::store(y + c * Stride, v);
+        }
+    }
+};
+
+}  // namespace typenet
