@@ -106,7 +106,7 @@ public:
     }
 
     // Scalars of scratch memory the forward pass of Batch samples uses: a compile-time constant.
-    static constexpr std::size_t workspace_elements = detail::scratch_elements<Net, T>(input_shape, Batch);
+    static constexpr std::size_t workspace_elements = detail::scratch_of<Net, T, input_shape, Batch>;
 
     // Every entry at its initial value: zeros, and ones for BatchNorm's weight and running_var.
     Model() {

@@ -8,7 +8,7 @@
 //   template <class V> static constexpr shape visit(V& v, shape in);   // calls visit_module on each child
 //   template <class T, shape In, std::size_t N>
 //   static void forward(const std::byte* state, const T* in, T* out, T* scratch);
-//   template <class T> static constexpr std::size_t scratch_elements(shape in, std::size_t n);
+//   template <class T, shape In, std::size_t N> static constexpr std::size_t scratch_for();
 //   static constexpr bool in_place;                                     // forward works with in == out
 #pragma once
 
@@ -114,7 +114,8 @@ inline constexpr std::size_t state_bytes = [] {
 
 // Layers that need scratch memory (im2col rows, transposed inputs) say how much with
 // `template <class T> static constexpr std::size_t scratch_elements(shape in, std::size_t n)` and
-// receive it as a fourth argument of propagate.
+// receive it as a fourth argument of propagate. Containers say it with
+// `template <class T, shape In, std::size_t N> static constexpr std::size_t scratch_for()`.
 template <class M, class T>
 concept needs_scratch = requires(shape s) { M::template scratch_elements<T>(s, std::size_t(1)); };
 
@@ -127,11 +128,17 @@ inline constexpr bool sample_wise = [] {
     else return false;
 }();
 
-template <Module M, class T>
-constexpr std::size_t unsplit_scratch_elements(shape in, std::size_t n) {
-    if constexpr (needs_scratch<M, T>) return M::template scratch_elements<T>(in, n);
-    else return 0;
-}
+// The sizes below are variable templates: each is computed once per module and input shape, so
+// that nested containers asking for their children's sizes cost time linear in the model's size.
+template <Module M, shape In>
+inline constexpr shape output_shape_of = output_shape<M>(In);
+
+template <Module M, class T, shape In, std::size_t N>
+inline constexpr std::size_t unsplit_scratch = [] {
+    if constexpr (Container<M>) return M::template scratch_for<T, In, N>();
+    else if constexpr (needs_scratch<M, T>) return std::size_t(M::template scratch_elements<T>(In, N));
+    else return std::size_t(0);
+}();
 
 // Most threads a batch is split across (OpenMP); each needs its own scratch.
 #ifdef TYPENET_MAX_THREADS
@@ -147,26 +154,27 @@ struct batch_split {
     std::size_t group = 1, groups = 1, slots = 1;
 };
 
-template <Module M, class T>
-constexpr batch_split split_of(shape in, std::size_t n) {
+template <Module M, class T, shape In, std::size_t N>
+inline constexpr batch_split split_of = [] {
     if constexpr (!Container<M> || !sample_wise<M>) {
-        return {n, 1, 1};
+        return batch_split{N, 1, 1};
     } else {
         const std::size_t per_sample =
-            (unsplit_scratch_elements<M, T>(in, 1) + in.numel() + output_shape<M>(in).numel()) * sizeof(T);
-        std::size_t group = per_sample >= (std::size_t(1) << 20) ? 1 : (std::size_t(1) << 20) / per_sample;
-        if (group >= n) return {n, 1, 1};
-        const std::size_t groups = (n + group - 1) / group;
-        return {group, groups, groups < max_threads ? groups : max_threads};
+            (unsplit_scratch<M, T, In, 1> + In.numel() + output_shape_of<M, In>.numel()) * sizeof(T);
+        const std::size_t group = per_sample >= (std::size_t(1) << 20) ? 1 : (std::size_t(1) << 20) / per_sample;
+        if (group >= N) return batch_split{N, 1, 1};
+        const std::size_t groups = (N + group - 1) / group;
+        return batch_split{group, groups, groups < max_threads ? groups : max_threads};
     }
-}
+}();
 
-template <Module M, class T>
-constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-    const batch_split split = split_of<M, T>(in, n);
-    if (split.groups == 1) return unsplit_scratch_elements<M, T>(in, n);
-    return split.slots * aligned_elements(unsplit_scratch_elements<M, T>(in, split.group), sizeof(T));
-}
+// Scratch of module M for N samples of shape In, split batches included.
+template <Module M, class T, shape In, std::size_t N>
+inline constexpr std::size_t scratch_of = [] {
+    constexpr batch_split split = split_of<M, T, In, N>;
+    if constexpr (split.groups == 1) return unsplit_scratch<M, T, In, N>;
+    else return split.slots * aligned_elements(unsplit_scratch<M, T, In, split.group>, sizeof(T));
+}();
 
 template <Module M>
 inline constexpr bool in_place = [] {
@@ -193,13 +201,13 @@ inline void start_thread_runtime() {
 // Runs module M on N samples: `in` holds N x In.numel() values, `out` N x output_shape(In).numel().
 template <Module M, class T, shape In, std::size_t N>
 inline void forward_module(const std::byte* state, const T* in, T* out, T* scratch) {
-    constexpr batch_split split = split_of<M, T>(In, N);
+    constexpr batch_split split = split_of<M, T, In, N>;
     if constexpr (split.groups == 1) {
         forward_unsplit<M, T, In, N>(state, in, out, scratch);
     } else {
         constexpr std::size_t G = split.group, full = N / G, in_size = In.numel();
-        constexpr std::size_t out_size = output_shape<M>(In).numel();
-        constexpr std::size_t slot_size = aligned_elements(unsplit_scratch_elements<M, T>(In, G), sizeof(T));
+        constexpr std::size_t out_size = output_shape_of<M, In>.numel();
+        constexpr std::size_t slot_size = aligned_elements(unsplit_scratch<M, T, In, G>, sizeof(T));
         const long long groups = (long long)split.groups;
 #ifdef _OPENMP
         const int threads = omp_in_parallel() ? 1 : std::min<int>(int(split.slots), omp_get_max_threads());

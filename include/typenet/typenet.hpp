@@ -42,11 +42,8 @@
 #include "layers/leaky_relu.hpp"
 #include "layers/linear.hpp"
 #include "layers/max_pool2d.hpp"
-<<<<<<< HEAD
-#include "layers/parameter.hpp"
-=======
 #include "layers/mish.hpp"
->>>>>>> layers-activations-norms
+#include "layers/parameter.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"
 #include "layers/silu.hpp"

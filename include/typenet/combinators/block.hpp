@@ -383,37 +383,37 @@ struct node_runner<Node, operand_list<Units...>> {
         null_flow f;
         return flow(f, in);
     }
+    // Both for one input shape, computed once.
+    template <shape In>
+    static constexpr std::array<shape, count> shapes_of = operand_shapes(In);
+    template <shape In>
+    static constexpr shape output_of = output(In);
 
     // Operand K goes straight to `out` (the first, when the combinator allows it and shapes agree).
-    template <std::size_t K>
-    static constexpr bool into_out(shape in) {
-        return K == 0 && first_in_out && operand_shapes(in)[0] == output(in);
-    }
-    template <std::size_t K>
-    static constexpr bool needs_buffer(shape in) {
-        return !is_input_unit<unit_at<K>> && !into_out<K>(in);
-    }
-    template <class T>
-    static constexpr std::size_t buffer_elements(shape in, std::size_t n) {
-        const auto shapes = operand_shapes(in);
+    template <std::size_t K, shape In>
+    static constexpr bool into_out = K == 0 && first_in_out && shapes_of<In>[0] == output_of<In>;
+    template <std::size_t K, shape In>
+    static constexpr bool needs_buffer = !is_input_unit<unit_at<K>> && !into_out<K, In>;
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t buffer_elements = [] {
         std::size_t total = 0;
         [&]<std::size_t... K>(std::index_sequence<K...>) {
-            ((total += needs_buffer<K>(in) ? aligned_elements(n * shapes[K].numel(), sizeof(T)) : 0), ...);
+            ((total += needs_buffer<K, In> ? aligned_elements(N * shapes_of<In>[K].numel(), sizeof(T)) : 0), ...);
         }(std::make_index_sequence<count>{});
         return total;
-    }
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+    }();
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
         std::size_t largest = 0;
-        ((largest = std::max(largest, detail::scratch_elements<typename Units::module, T>(in, n))), ...);
-        return buffer_elements<T>(in, n) + largest;
+        ((largest = std::max(largest, scratch_of<typename Units::module, T, In, N>)), ...);
+        return buffer_elements<T, In, N> + largest;
     }
 
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
-        static constexpr auto shapes = operand_shapes(In);
-        constexpr shape Out = output(In);
-        T* const rest = scratch + buffer_elements<T>(In, N);
+        static constexpr auto shapes = shapes_of<In>;
+        constexpr shape Out = output_of<In>;
+        T* const rest = scratch + buffer_elements<T, In, N>;
         std::array<const T*, count> operands{};
         T* buffer = scratch;
         [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -423,7 +423,7 @@ struct node_runner<Node, operand_list<Units...>> {
                     operands[K] = in;
                 } else {
                     T* target = out;
-                    if constexpr (!into_out<K>(In)) {
+                    if constexpr (!into_out<K, In>) {
                         target = buffer;
                         buffer += aligned_elements(N * shapes[K].numel(), sizeof(T));
                     }
@@ -448,9 +448,9 @@ struct node_module<Node<Arguments...>> {
     static constexpr shape flow(F& f, shape in) { return runner::flow(f, in); }
     template <class V>
     static constexpr shape visit(V&, shape in) { return runner::output(in); }
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        return runner::template scratch_elements<T>(in, n);
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
+        return runner::template scratch_for<T, In, N>();
     }
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
@@ -478,9 +478,9 @@ struct then_module : chain_members<typename Units::module...> {
         null_flow f;
         return then_unit<Units...>::flow(f, in);
     }
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        return chain::template scratch_elements<T>(in, n);
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
+        return chain::template scratch_for<T, In, N>();
     }
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
@@ -621,9 +621,9 @@ public:
         return f.failed ? in : out;
     }
 
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        return detail::scratch_elements<runs, T>(in, n);
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
+        return detail::scratch_of<runs, T, In, N>;
     }
 
     template <class T, shape In, std::size_t N>

@@ -162,9 +162,9 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
         return s;
     }
 
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        return chain::template scratch_elements<T>(in, n);
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
+        return chain::template scratch_for<T, In, N>();
     }
 
     template <class T, shape In, std::size_t N>

@@ -124,29 +124,33 @@ struct chain {
         return p;
     }
 
-    template <class T>
-    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
-        const auto p = plan<T>(in);
+    // The plan for one input shape, computed once.
+    template <class T, shape In>
+    static constexpr chain_plan<size> plan_of = plan<T>(In);
+
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t scratch_for() {
+        constexpr const chain_plan<size>& p = plan_of<T, In>;
         std::size_t step_scratch = 0;
         boost::hana::for_each(indices, [&](auto i) {
             constexpr std::size_t k = decltype(i)::value;
             if constexpr (starts_step[k]) {
                 std::size_t s = 0;
                 if constexpr (std::is_void_v<fusion_at<k>>)
-                    s = detail::scratch_elements<child_at<k>, T>(p.shapes[k], n);
+                    s = scratch_of<child_at<k>, T, plan_of<T, In>.shapes[k], N>;
                 else
-                    s = fusion_at<k>::template scratch_elements<T>(p.shapes[k], n);
+                    s = fusion_at<k>::template scratch_elements<T>(p.shapes[k], N);
                 if (s > step_scratch) step_scratch = s;
             }
         });
-        return aligned_elements(n * p.a_elements, sizeof(T)) + aligned_elements(n * p.b_elements, sizeof(T)) +
+        return aligned_elements(N * p.a_elements, sizeof(T)) + aligned_elements(N * p.b_elements, sizeof(T)) +
                step_scratch;
     }
 
     // `state` is the base the List's state offsets count from.
     template <class T, shape In, std::size_t N>
     [[gnu::always_inline]] static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
-        static constexpr auto p = plan<T>(In);
+        constexpr const chain_plan<size>& p = plan_of<T, In>;
         static constexpr auto offsets = List::template state_offsets<T>();
         T* const a = scratch;
         T* const b = a + aligned_elements(N * p.a_elements, sizeof(T));
