@@ -96,6 +96,9 @@ TEMPLATE_TEST_CASE("Conv2d kernels match the plain loops", "", float, double) {
     check_conv<T, 7, Conv2d<3, 5, 3>, 3, 9, 11>(2);
     check_conv<T, 3, Conv2d<4, 6, size2{3, 2}, stride<2, 1>, padding<1, 0>, dilation<1, 2>, groups<2>>, 4, 10, 9>(3);
     check_conv<T, 5, Conv2d<8, 16, 1, bias<false>>, 8, 5, 5>(4);
+    // 1x1 on rows of whole vectors: the product reads the input where it is (groups too).
+    check_conv<T, 3, Conv2d<8, 12, 1>, 8, 8, 8>(13);
+    check_conv<T, 2, Conv2d<6, 4, 1, groups<2>, bias<false>>, 6, 4, 16>(14);
     check_conv<T, 2, Conv2d<6, 6, 3, padding<1>, groups<6>>, 6, 7, 7>(5);
     check_conv<T, 9, Conv2d<16, 32, 3, padding<1>>, 16, 13, 13>(6);
     check_conv<T, 4, Conv2d<2, 3, 5, padding<2>, dilation<2>>, 2, 6, 6>(7);
@@ -105,6 +108,8 @@ TEMPLATE_TEST_CASE("Conv2d kernels match the plain loops", "", float, double) {
     check_conv<T, 1, Conv2d<4, 4, 5, padding<2>, groups<4>>, 4, 9, 33>(10);
     check_conv<T, 2, Conv2d<3, 3, size2{3, 2}, stride<3, 3>, padding<1, 1>, dilation<2, 1>, groups<3>>, 3, 11, 13>(11);
     check_conv<T, 1, Conv2d<2, 2, 3, stride<1, 2>, groups<2>>, 2, 4, 16>(12);
+    // Enough work for the channels to be shared among OpenMP threads (when there are several).
+    check_conv<T, 1, Conv2d<32, 32, 3, padding<1>, groups<32>, bias<false>>, 32, 32, 40>(15);
 }
 
 TEMPLATE_TEST_CASE("Linear kernels match the plain loops, one row or many", "", float, double) {

@@ -11,6 +11,10 @@
 #include <cstddef>
 #include <string_view>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "../detail/gemm.hpp"
 #include "../detail/kernels.hpp"
 #include "../detail/pooling.hpp"
@@ -106,10 +110,19 @@ struct Conv2d {
         const shape out = infer(in).output;
         return detail::round_up(n * out[1] * out[2], detail::simd<T>::lanes);
     }
+    // A 1x1 convolution with stride 1 and no padding multiplies the weights by the input itself:
+    // its rows (channels) are what unfolding would copy, and when a row is whole vectors the
+    // product reads them where they are, one sample at a time.
+    template <class T>
+    static constexpr bool direct(shape in) {
+        return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && padding_h == 0 && padding_w == 0 &&
+               in[1] * in[2] % detail::simd<T>::lanes == 0;
+    }
     // Samples unfolded together: as many as keep the unfolded rows and the product within about
     // 1 MiB (half of a 2 MiB L2), at least one.
     template <class T>
     static constexpr std::size_t samples_per_pass(shape in, std::size_t n) {
+        if (direct<T>(in)) return 1;
         std::size_t g = 1;
         while (g < n && (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, g + 1) * sizeof(T) <= 1048576) ++g;
         return g;
@@ -120,9 +133,13 @@ struct Conv2d {
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
         if constexpr (depthwise) {
-            const shape out = infer(in).output;
-            return depthwise_plane_elements<T>(in) + out[1] * out[2] + 2 * detail::simd<T>::lanes;
+#ifdef _OPENMP
+            return depthwise_slots * depthwise_slot<T>(in);
+#else
+            return depthwise_slot<T>(in);
+#endif
         }
+        if (direct<T>(in)) return OutChannels / groups * in[1] * in[2] + 2 * detail::simd<T>::lanes;
         return (unfolded_rows + OutChannels / groups) * padded_columns<T>(in, samples_per_pass<T>(in, n)) +
                2 * detail::simd<T>::lanes + padded_plane(in);
     }
@@ -171,6 +188,18 @@ private:
         constexpr std::size_t columns = padded_columns<T>(In, N);
         constexpr std::size_t in_per_group = InChannels / groups, out_per_group = OutChannels / groups;
         const T* weight = params.template get<0>();
+        if constexpr (direct<T>(In)) {
+            static_assert(N == 1);
+            for (std::size_t g = 0; g < groups; ++g) {
+                detail::gemm<T, out_per_group, pixels, in_per_group>::run(weight + g * out_per_group * in_per_group,
+                                                                          in + g * in_per_group * pixels, scratch, nullptr);
+                for (std::size_t oc = 0; oc < out_per_group; ++oc) {
+                    const std::size_t channel = g * out_per_group + oc;
+                    post.template store<Out>(scratch + oc * pixels, channel, out + channel * (out_size / OutChannels));
+                }
+            }
+            return;
+        }
         T* unfolded = scratch;                           // [unfolded_rows][columns]
         T* product = scratch + unfolded_rows * columns;  // [out_per_group][columns]
         T* padded = product + out_per_group * columns + 2 * detail::simd<T>::lanes;
@@ -202,8 +231,41 @@ private:
         return detail::round_up(padded_plane(in) + (stride_w + 1) * detail::simd<T>::lanes + window_w, detail::simd<T>::lanes);
     }
 
+    // Channels are independent: with enough work and OpenMP, threads take a share of them, each
+    // with its own slot of scratch (a bordered plane and an output plane).
+    template <class T>
+    static constexpr std::size_t depthwise_slot(shape in) {
+        const shape out = infer(in).output;
+        return detail::round_up(depthwise_plane_elements<T>(in) + out[1] * out[2] + 2 * detail::simd<T>::lanes,
+                                detail::simd<T>::lanes);
+    }
+    static constexpr std::size_t depthwise_slots = 8;  // at most this many threads share a depthwise layer
+
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_depthwise(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
+        constexpr shape Out = infer(In).output;
+        constexpr std::size_t planes = N * InChannels;
+#ifdef _OPENMP
+        if constexpr (planes * Out[1] * Out[2] * kernel_h * kernel_w >= (std::size_t(1) << 16) && planes > 1) {
+            if (!omp_in_parallel() && omp_get_max_threads() > 1) {
+                const int threads = std::min<int>(omp_get_max_threads(), int(depthwise_slots));
+#pragma omp parallel num_threads(threads)
+                {
+                    const std::size_t t = std::size_t(omp_get_thread_num()), shares = std::size_t(omp_get_num_threads());
+                    depthwise_planes<T, In, N>(params, post, in, out, scratch + t * depthwise_slot<T>(In),
+                                               planes * t / shares, planes * (t + 1) / shares);
+                }
+                return;
+            }
+        }
+#endif
+        depthwise_planes<T, In, N>(params, post, in, out, scratch, 0, planes);
+    }
+
+    // Planes [first, last) of the N * C (sample, channel) planes.
+    template <class T, shape In, std::size_t N, class Post>
+    static void depthwise_planes(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* slot,
+                                 std::size_t first, std::size_t last) {
         using S = detail::simd<T>;
         using V = typename S::type;
         constexpr std::size_t L = S::lanes;
@@ -212,30 +274,30 @@ private:
         constexpr std::size_t out_size = Post::template output_size<Out>();
         constexpr std::size_t taps = kernel_h * kernel_w;
         const T* weight = params.template get<0>();
-        T* padded = scratch;
-        T* plane = scratch + depthwise_plane_elements<T>(In);
+        T* padded = slot;
+        T* plane = slot + depthwise_plane_elements<T>(In);
         std::fill_n(padded, depthwise_plane_elements<T>(In), T(0));  // the border stays zero
-        for (std::size_t n = 0; n < N; ++n)
-            for (std::size_t c = 0; c < InChannels; ++c) {
-                const T* x = in + (n * InChannels + c) * H * W;
-                for (std::size_t h = 0; h < H; ++h)
-                    detail::copy_values<W>(x + h * W, padded + (h + padding_h) * WP + padding_w);
-                V w[taps];
-                for (std::size_t t = 0; t < taps; ++t) w[t] = S::broadcast(weight[c * taps + t]);
-                for (std::size_t oh = 0; oh < OH; ++oh) {
-                    const T* top = padded + oh * stride_h * WP;
-                    // Whole vectors: the last may run past the row; the next row overwrites that.
-                    for (std::size_t ow = 0; ow < OW; ow += L) {
-                        V acc{};
-                        for (std::size_t kh = 0; kh < kernel_h; ++kh)
-                            for (std::size_t kw = 0; kw < kernel_w; ++kw)
-                                acc += w[kh * kernel_w + kw] *
-                                       detail::load_strided<T, stride_w>(top + kh * dilation_h * WP + ow * stride_w + kw * dilation_w);
-                        S::store(plane + oh * OW + ow, acc);
-                    }
+        for (std::size_t p = first; p < last; ++p) {
+            const std::size_t n = p / InChannels, c = p % InChannels;
+            const T* x = in + p * H * W;
+            for (std::size_t h = 0; h < H; ++h)
+                detail::copy_values<W>(x + h * W, padded + (h + padding_h) * WP + padding_w);
+            V w[taps];
+            for (std::size_t t = 0; t < taps; ++t) w[t] = S::broadcast(weight[c * taps + t]);
+            for (std::size_t oh = 0; oh < OH; ++oh) {
+                const T* top = padded + oh * stride_h * WP;
+                // Whole vectors: the last may run past the row; the next row overwrites that.
+                for (std::size_t ow = 0; ow < OW; ow += L) {
+                    V acc{};
+                    for (std::size_t kh = 0; kh < kernel_h; ++kh)
+                        for (std::size_t kw = 0; kw < kernel_w; ++kw)
+                            acc += w[kh * kernel_w + kw] *
+                                   detail::load_strided<T, stride_w>(top + kh * dilation_h * WP + ow * stride_w + kw * dilation_w);
+                    S::store(plane + oh * OW + ow, acc);
                 }
-                post.template store<Out>(plane, c, out + n * out_size + c * (out_size / OutChannels));
             }
+            post.template store<Out>(plane, c, out + n * out_size + c * (out_size / OutChannels));
+        }
     }
 
     // rows[(ic * kernel_h + kh) * kernel_w + kw][oh * OW + ow] = x[ic][ih][iw], zero in the padding;
