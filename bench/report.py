@@ -1,6 +1,7 @@
 """Turns the benchmark suite's output into the published results: a markdown table, a JSON summary
-and a PNG chart (latency, throughput and % of peak per model and batch; typenet, LibTorch, ONNX
-Runtime), with a description of the machine and the date. Run with /usr/bin/python3 (Debian's
+and a PNG chart (latency, throughput and % of peak per model and configuration; typenet, LibTorch,
+ONNX Runtime), with a description of the machine and the date. The rows are each model's (batch,
+threads) configurations as manifest.json lists them (model_zoo.MODELS). Run with /usr/bin/python3 (Debian's
 python3-matplotlib). scripts/bench.sh calls it; by hand:
 
     report.py --benchmark BENCH.json --manifest DATA/manifest.json [--ort ORT.json]
@@ -116,7 +117,8 @@ def read_ort(path):
 def summarise(runs, models, peak_flops):
     rows = []
     for model in models:
-        for batch, threads in [(1, 1), (64, 1), (64, 2)]:
+        for configuration in model["configurations"]:
+            batch, threads = configuration["batch"], configuration["threads"]
             flops = model["flops_per_image"] * batch
             row = {"model": model["name"], "title": model["title"], "batch": batch, "threads": threads,
                    "flops_per_batch": flops, "peak_bound_s": flops / (threads * peak_flops), "peers": {}}
@@ -211,8 +213,8 @@ def markdown(summary):
                 "than repeating the 1-thread one."]
     else:
         out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over the parts of the batch the "
-                "library splits (include/typenet/module.hpp); LibTorch: `torch::set_num_threads`; "
-                "ONNX Runtime: `intraOpNumThreads`."]
+                "library splits (include/typenet/module.hpp): groups of samples, so a batch of one sample runs on "
+                "one thread; LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
     out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))
     out += ["", "![chart](chart.png)", ""]
