@@ -96,7 +96,8 @@ private:
     tensors& tensors_for(std::size_t batch) {
         const auto it = tensors_.find(batch);
         if (it == tensors_.end())
-            throw std::runtime_error("LibTorch peer: no batch of " + std::to_string(batch) + " in the model's configurations");
+            throw std::runtime_error("LibTorch peer: no batch of " + std::to_string(batch) +
+                                     " in the model's configurations");
         return it->second;
     }
 

@@ -118,9 +118,10 @@ int run(int argc, char** argv) {
         std::size_t input_elements = 1;
         for (std::size_t d : info.input_shape) input_elements *= d;
         if (m->inputs.size() != samples * input_elements || m->expected.size() != samples * info.output_elements)
-            throw std::runtime_error(info.name + ": the data holds " + std::to_string(m->inputs.size() / input_elements) +
-                                     " samples, the largest batch of its configurations is " + std::to_string(samples) +
-                                     "; make the data again (make_weights.py)");
+            throw std::runtime_error(info.name + ": the data holds " +
+                                     std::to_string(m->inputs.size() / input_elements) +
+                                     " samples, the largest batch of its configurations is " +
+                                     std::to_string(samples) + "; make the data again (make_weights.py)");
         const std::vector<char> flops_text = bench::read_bytes(prefix + ".flops.txt");
         const double python_flops = std::stod(std::string(flops_text.begin(), flops_text.end()));
         if (python_flops != info.flops_per_image)
@@ -128,7 +129,8 @@ int run(int argc, char** argv) {
                                      " FLOPs per image, model_zoo.count_flops " + std::to_string(python_flops));
 
         peer model_peers[] = {{"typenet", bench::make_typenet_runner(info.name, data_dir)},
-                              {"libtorch", bench::make_libtorch_runner(info.name, data_dir, info.input_shape, batches)}};
+                              {"libtorch",
+                               bench::make_libtorch_runner(info.name, data_dir, info.input_shape, batches)}};
         for (std::size_t batch : batches) {
             std::vector<std::vector<float>> outputs;
             for (peer& p : model_peers) {

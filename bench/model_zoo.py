@@ -2,7 +2,8 @@
 each: its title, input shape and (batch, threads) configurations. Each model mirrors the typenet
 type of the same name in models.hpp. The MLP and SimpleMNISTModel (with and without BatchNorm) come
 from the parity tests' reference models, so the benchmark and the tests agree on what these models
-are; resnet18 and mobilenet_v2 are torchvision's (random initialisation: nothing is downloaded),
+are; resnet18, mobilenet_v2 and efficientnet_b0 are torchvision's (random initialisation: nothing
+is downloaded),
 whose typenet types are in examples/torchvision/.
 
 make_weights.py passes the configurations on in its manifest.json (to bench_ort.js and report.py);
@@ -54,6 +55,8 @@ MODELS = OrderedDict([
     ("resnet18", Model("torchvision resnet18 (3x224x224)", torchvision.models.resnet18, (3, 224, 224), IMAGENET)),
     ("mobilenet_v2", Model("torchvision mobilenet_v2 (3x224x224)", torchvision.models.mobilenet_v2, (3, 224, 224),
                            IMAGENET)),
+    ("efficientnet_b0", Model("torchvision efficientnet_b0 (3x224x224)", torchvision.models.efficientnet_b0,
+                              (3, 224, 224), IMAGENET)),
 ])
 
 
@@ -68,8 +71,8 @@ def count_flops(model, input_shape):
     Conv2d: 2 * weight.numel() * out_h * out_w, where weight is [out_c, in_c / groups, k_h, k_w], so
     grouped and depthwise convolutions count what they compute. Linear: 2 * weight.numel() * rows.
     Biases, activations, pooling and BatchNorm are not counted: well under 1 % of the total for the
-    small models and resnet18; about 2 % for mobilenet_v2, whose depthwise convolutions are cheap next
-    to the BatchNorm and ReLU6 that follow every convolution."""
+    small models and resnet18; about 2 % for mobilenet_v2 and efficientnet_b0, whose depthwise
+    convolutions are cheap next to the BatchNorm and activation that follow every convolution."""
     total = [0]
 
     def hook(module, _inputs, output):

@@ -1,5 +1,6 @@
-// The typenet peer's mobilenet_v2 (torchvision, examples/torchvision/), in a translation unit of its own:
-// its forward passes, one per batch size, are among the costliest code of the suite to compile.
+// The typenet peer's mobilenet_v2 (torchvision's, as examples/torchvision/ declares it), in a
+// translation unit of its own: its forward passes, one per batch size, are among the costliest
+// code of the suite to compile.
 #include "models.hpp"
 #include "typenet_runner.hpp"
 #include "zoo.hpp"

@@ -26,6 +26,7 @@ const std::vector<typenet_peer::registered_model>& registry() {
             entry<models::vgg_small, zoo::vgg_small>(),
             typenet_peer::resnet18(),
             typenet_peer::mobilenet_v2(),
+            typenet_peer::efficientnet_b0(),
         };
         bool same = models.size() == zoo::names.size();
         for (std::size_t i = 0; same && i < models.size(); ++i) same = models[i].info.name == zoo::names[i];

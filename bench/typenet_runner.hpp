@@ -148,5 +148,6 @@ registered_model entry() {
 // forward passes are the costliest part of the suite to compile, and compile in parallel so.
 registered_model resnet18();
 registered_model mobilenet_v2();
+registered_model efficientnet_b0();
 
 }  // namespace bench::typenet_peer
