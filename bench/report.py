@@ -214,9 +214,10 @@ def markdown(summary):
         out += ["", "typenet with 2 threads: not implemented in this build (no OpenMP); no figure is given rather "
                 "than repeating the 1-thread one."]
     else:
-        out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over the parts of the batch the "
-                "library splits (include/typenet/module.hpp): groups of samples, so a batch of one sample runs on "
-                "one thread; LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
+        out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over groups of samples of a batch "
+                "(include/typenet/module.hpp) and over the rows of large matrix products, convolutions' and Linear "
+                "layers' (include/typenet/detail/gemm.hpp, fusion.hpp), which a batch of one sample uses too; "
+                "LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
     out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))
     out += ["", "![chart](chart.png)", ""]

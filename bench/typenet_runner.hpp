@@ -86,9 +86,10 @@ public:
         return out;
     }
 
-    // typenet splits batches of sample-wise layers (convolutions, pooling) across OpenMP threads,
-    // in groups of samples; a batch of one sample, and Linear layers, run on one thread whatever
-    // the count. Built without OpenMP, it has one.
+    // typenet runs on OpenMP threads: groups of samples of a batch through sample-wise containers
+    // (include/typenet/module.hpp), and the rows of large matrix products (Conv2d, Linear:
+    // include/typenet/detail/gemm.hpp, fusion.hpp), which a batch of one sample uses too. Built
+    // without OpenMP, it has one thread.
     bool set_threads(int threads) override {
 #ifdef _OPENMP
         omp_set_num_threads(threads);
