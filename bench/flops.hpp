@@ -1,7 +1,8 @@
 // FLOPs of one sample through a typenet Model, counted from its compile-time tables. Each
 // multiply-add of Conv2d and Linear counts 2; biases, activations, pooling and BatchNorm are not
-// counted (under 1 % for the suite's models), as usual for "model FLOPs":
-//   Conv2d: 2 * weight.numel() * out_h * out_w    weight [out_c, in_c / groups, k_h, k_w]
+// counted (under 1 % for the suite's models, about 2 % for mobilenet_v2), as usual for "model FLOPs":
+//   Conv2d: 2 * weight.numel() * out_h * out_w    weight [out_c, in_c / groups, k_h, k_w], so
+//                                                 grouped and depthwise convolutions count right
 //   Linear: 2 * weight.numel() * rows             rows = output elements / out_features
 // model_zoo.count_flops does the same on the PyTorch model; the suite checks that both agree.
 #pragma once

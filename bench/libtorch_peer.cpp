@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -21,8 +22,10 @@ namespace {
 
 class libtorch_runner final : public runner {
 public:
-    libtorch_runner(const std::string& name, const std::string& data_dir, const std::vector<std::size_t>& input_shape)
+    libtorch_runner(const std::string& name, const std::string& data_dir, const std::vector<std::size_t>& input_shape,
+                    const std::vector<std::size_t>& batches)
         : sample_shape_(input_shape.begin(), input_shape.end()) {
+        for (std::size_t batch : batches) tensors_[batch] = {};
         const std::string file = data_dir + "/" + name + ".pt";
         // What a deployment does, so the strongest LibTorch there is to compare with: freeze
         // (weights become constants, BatchNorm folds into the convolutions), then
@@ -33,8 +36,8 @@ public:
         try {
             torch::jit::Module loaded = eval(torch::jit::load(file));
             torch::jit::Module optimized = torch::jit::optimize_for_inference(loaded);
-            for (std::int64_t batch : {std::int64_t(1), std::int64_t(max_batch)}) {
-                const torch::Tensor x = torch::randn(shape_of(std::size_t(batch)));
+            for (std::size_t batch : batches) {
+                const torch::Tensor x = torch::randn(shape_of(batch));
                 c10::InferenceMode guard;
                 const torch::Tensor expected = module_.forward({x}).toTensor();
                 const torch::Tensor actual = optimized.forward({x}).toTensor().to_dense();
@@ -91,22 +94,25 @@ private:
         torch::Tensor input, output;
     };
     tensors& tensors_for(std::size_t batch) {
-        if (batch == 1) return one_;
-        if (batch == max_batch) return all_;
-        throw std::runtime_error("LibTorch peer: batches of 1 or " + std::to_string(max_batch) + " only");
+        const auto it = tensors_.find(batch);
+        if (it == tensors_.end())
+            throw std::runtime_error("LibTorch peer: no batch of " + std::to_string(batch) +
+                                     " in the model's configurations");
+        return it->second;
     }
 
     std::vector<std::int64_t> sample_shape_;
     torch::jit::Module module_;
     std::string mode_;
-    tensors one_, all_;
+    std::map<std::size_t, tensors> tensors_;  // per batch size of the model's configurations
 };
 
 }  // namespace
 
 std::unique_ptr<runner> make_libtorch_runner(const std::string& name, const std::string& data_dir,
-                                             const std::vector<std::size_t>& input_shape) {
-    return std::make_unique<libtorch_runner>(name, data_dir, input_shape);
+                                             const std::vector<std::size_t>& input_shape,
+                                             const std::vector<std::size_t>& batches) {
+    return std::make_unique<libtorch_runner>(name, data_dir, input_shape, batches);
 }
 
 std::string libtorch_version() { return TORCH_VERSION; }

@@ -1,8 +1,9 @@
 // typenet's benchmark suite: every model of models.hpp / model_zoo.py in typenet and in LibTorch,
-// with the same weights and inputs (make_weights.py), at batch 1 and 64, on 1 thread, and on 2
-// threads for batch 64. Before anything is timed, both peers' outputs are checked against each
-// other and against PyTorch's; a difference above 1e-4 of the output's scale stops the run with
-// exit status 1.
+// with the same weights and inputs (make_weights.py), in the model's (batch, threads)
+// configurations of model_zoo.MODELS: batch 1 and 64 on 1 thread and batch 64 on 2 threads for the
+// small models, batch 1 and 16 on 1 and 2 threads for the 224x224 torchvision ones. Before
+// anything is timed, both peers' outputs at every batch size are checked against each other and
+// against PyTorch's; a difference above 1e-4 of the output's scale stops the run with exit status 1.
 //
 //     typenet_bench [--data=DIR] [--check-only] [Google Benchmark flags]
 //
@@ -25,18 +26,13 @@
 namespace {
 
 constexpr double tolerance = 1e-4;
-// (batch, threads) of every model and peer.
-constexpr struct {
-    std::size_t batch;
-    int threads;
-} configurations[] = {{1, 1}, {bench::max_batch, 1}, {bench::max_batch, 2}};
 
 // A wrong output found while benchmarking (for another thread count) fails the run at the end.
 bool failed_during_run = false;
 
 struct model_data {
     bench::typenet_model info;
-    std::vector<float> inputs, expected;  // max_batch samples, PyTorch's outputs for them
+    std::vector<float> inputs, expected;  // the largest batch's samples, PyTorch's outputs for them
 };
 
 struct peer {
@@ -116,6 +112,16 @@ int run(int argc, char** argv) {
         const std::string prefix = data_dir + "/" + info.name;
         m->inputs = bench::read_floats(prefix + ".input.bin");
         m->expected = bench::read_floats(prefix + ".output.bin");
+        const std::vector<std::size_t> batches = bench::batches_of(info.configurations);
+        std::size_t samples = 0;
+        for (std::size_t b : batches) samples = b > samples ? b : samples;
+        std::size_t input_elements = 1;
+        for (std::size_t d : info.input_shape) input_elements *= d;
+        if (m->inputs.size() != samples * input_elements || m->expected.size() != samples * info.output_elements)
+            throw std::runtime_error(info.name + ": the data holds " +
+                                     std::to_string(m->inputs.size() / input_elements) +
+                                     " samples, the largest batch of its configurations is " +
+                                     std::to_string(samples) + "; make the data again (make_weights.py)");
         const std::vector<char> flops_text = bench::read_bytes(prefix + ".flops.txt");
         const double python_flops = std::stod(std::string(flops_text.begin(), flops_text.end()));
         if (python_flops != info.flops_per_image)
@@ -123,8 +129,9 @@ int run(int argc, char** argv) {
                                      " FLOPs per image, model_zoo.count_flops " + std::to_string(python_flops));
 
         peer model_peers[] = {{"typenet", bench::make_typenet_runner(info.name, data_dir)},
-                              {"libtorch", bench::make_libtorch_runner(info.name, data_dir, info.input_shape)}};
-        for (std::size_t batch : {std::size_t(1), bench::max_batch}) {
+                              {"libtorch",
+                               bench::make_libtorch_runner(info.name, data_dir, info.input_shape, batches)}};
+        for (std::size_t batch : batches) {
             std::vector<std::vector<float>> outputs;
             for (peer& p : model_peers) {
                 p.runner->set_input(m->inputs, batch);
@@ -142,7 +149,7 @@ int run(int argc, char** argv) {
                          between <= tolerance ? "ok" : "WRONG");
         }
         for (peer& p : model_peers) {
-            for (const auto& c : configurations) {
+            for (const bench::configuration& c : info.configurations) {
                 const std::string name = p.name + "/" + info.name + "/batch:" + std::to_string(c.batch) +
                                          "/threads:" + std::to_string(c.threads);
                 benchmark::RegisterBenchmark(name.c_str(), time_forward, m.get(), p.runner.get(), c.batch, c.threads)

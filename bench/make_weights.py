@@ -1,15 +1,17 @@
 """Writes what every peer of the benchmark loads, computed by PyTorch (run it with /usr/bin/python3).
 
-For each model of model_zoo.py: parameters and BatchNorm statistics randomised with a fixed seed,
-then, in OUTPUT_DIR,
+For each model of model_zoo.MODELS: parameters and BatchNorm statistics randomised with a fixed
+seed (make_reference.randomize, as the parity tests do), then, in OUTPUT_DIR,
   <name>.pth         torch.save(model.state_dict()), which typenet loads
   <name>.pt          TorchScript (torch.jit.trace) of the eval() model, for LibTorch's torch::jit::load
   <name>.onnx        the same model for ONNX Runtime (batch dimension dynamic)
-  <name>.input.bin   BATCH random inputs, float32 little-endian
+  <name>.input.bin   random inputs, float32 little-endian: as many samples as the model's largest
+                     batch (64 for the small models, 16 for the 224x224 ones)
   <name>.output.bin  PyTorch's float32 outputs for them: every peer is checked against these
   <name>.flops.txt   FLOPs per image (model_zoo.count_flops), checked against the C++ count
 plus trivial.onnx (one ReLU on 16 values), with which the ONNX Runtime script measures the cost
-of a call from Node, and manifest.json describing it all.
+of a call from Node, and manifest.json describing it all, each model's (batch, threads)
+configurations included.
 Usage: make_weights.py OUTPUT_DIR
 """
 import json
@@ -22,7 +24,6 @@ import torch.nn as nn
 import model_zoo
 from make_reference import randomize  # tests/reference/make_reference.py, on the path via model_zoo
 
-BATCH = 64
 SEED = 20240601
 OPSET = 13
 
@@ -47,13 +48,15 @@ def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     torch.set_num_threads(1)
-    manifest = {"batch": BATCH, "seed": SEED, "torch_version": torch.__version__, "opset": OPSET, "models": []}
-    for index, (name, (title, factory, input_shape)) in enumerate(model_zoo.MODELS.items()):
+    manifest = {"seed": SEED, "torch_version": torch.__version__, "opset": OPSET, "models": []}
+    for index, (name, entry) in enumerate(model_zoo.MODELS.items()):
+        factory, input_shape = entry.factory, entry.input_shape
+        batch = model_zoo.max_batch(entry)
         generator = torch.Generator().manual_seed(SEED + index)
         model = factory()
         randomize(model, generator)
         model.eval()
-        x = torch.randn((BATCH,) + input_shape, generator=generator)
+        x = torch.randn((batch,) + input_shape, generator=generator)
         prefix = os.path.join(out_dir, name)
         with torch.no_grad():
             y = model(x)
@@ -75,7 +78,8 @@ def main():
         with open(prefix + ".flops.txt", "w") as f:
             f.write(f"{flops}\n")
         manifest["models"].append({
-            "name": name, "title": title, "input_shape": list(input_shape), "output_shape": list(y.shape[1:]),
+            "name": name, "title": entry.title, "input_shape": list(input_shape), "output_shape": list(y.shape[1:]),
+            "configurations": [{"batch": b, "threads": t} for b, t in entry.configurations], "samples": batch,
             "flops_per_image": flops, "parameters": sum(p.numel() for p in model.parameters()),
         })
         print(f"{name}: {flops / 1e6:.3f} MFLOP per image, "

@@ -1,12 +1,24 @@
-"""The benchmark's models on the PyTorch side; each mirrors the typenet type of the same name in
-models.hpp. The MLP and SimpleMNISTModel (with and without BatchNorm) come from the parity
-tests' reference models, so the benchmark and the tests agree on what these models are."""
+"""The benchmark's models on the PyTorch side, and the one place that says what the suite runs of
+each: its title, input shape and (batch, threads) configurations. Each model mirrors the typenet
+type of the same name in models.hpp. The MLP and SimpleMNISTModel (with and without BatchNorm) come
+from the parity tests' reference models, so the benchmark and the tests agree on what these models
+are; resnet18, mobilenet_v2 and efficientnet_b0 are torchvision's (random initialisation: nothing
+is downloaded),
+whose typenet types are in examples/torchvision/.
+
+make_weights.py passes the configurations on in its manifest.json (to bench_ort.js and report.py);
+run as a program, this module writes them as a C++ header for the C++ suite (typenet_peer.cpp sizes
+each typenet Model's compile-time batch for the model's largest batch):
+
+    model_zoo.py OUTPUT.hpp
+"""
 import os
 import sys
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import torch
 import torch.nn as nn
+import torchvision
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 import models as reference_models  # noqa: E402  (tests/reference/models.py)
@@ -24,21 +36,43 @@ def vgg_small():
     ]))
 
 
-# name: (title for the results table, factory, per-sample input shape). The order is the table's.
+# title: the results table's name of the model; factory: builds the PyTorch model; input_shape: per
+# sample; configurations: the (batch, threads) pairs every peer runs, in the table's order.
+Model = namedtuple("Model", "title factory input_shape configurations")
+
+# The small models: one sample, and a batch of 64 on one and two threads.
+SMALL = ((1, 1), (64, 1), (64, 2))
+# ImageNet-sized models (3x224x224): one sample and a batch of 16, each on one and two threads.
+IMAGENET = ((1, 1), (1, 2), (16, 1), (16, 2))
+
+# name -> Model. The order is the table's.
 MODELS = OrderedDict([
-    ("mlp", ("MLP 784-256-128-10", reference_models.mlp, (1, 28, 28))),
-    ("simple_mnist", ("SimpleMNISTModel", lambda: reference_models.SimpleMNISTModel(), (1, 28, 28))),
-    ("simple_mnist_bn", ("SimpleMNISTModel + BatchNorm2d",
-                         lambda: reference_models.SimpleMNISTModel(batch_norm=True), (1, 28, 28))),
-    ("vgg_small", ("VGG-style, 6 conv (3x32x32)", vgg_small, (3, 32, 32))),
+    ("mlp", Model("MLP 784-256-128-10", reference_models.mlp, (1, 28, 28), SMALL)),
+    ("simple_mnist", Model("SimpleMNISTModel", lambda: reference_models.SimpleMNISTModel(), (1, 28, 28), SMALL)),
+    ("simple_mnist_bn", Model("SimpleMNISTModel + BatchNorm2d",
+                              lambda: reference_models.SimpleMNISTModel(batch_norm=True), (1, 28, 28), SMALL)),
+    ("vgg_small", Model("VGG-style, 6 conv (3x32x32)", vgg_small, (3, 32, 32), SMALL)),
+    ("resnet18", Model("torchvision resnet18 (3x224x224)", torchvision.models.resnet18, (3, 224, 224), IMAGENET)),
+    ("mobilenet_v2", Model("torchvision mobilenet_v2 (3x224x224)", torchvision.models.mobilenet_v2, (3, 224, 224),
+                           IMAGENET)),
+    ("efficientnet_b0", Model("torchvision efficientnet_b0 (3x224x224)", torchvision.models.efficientnet_b0,
+                              (3, 224, 224), IMAGENET)),
 ])
+
+
+def max_batch(model):
+    """The largest batch of a model's configurations: how many reference samples it needs."""
+    return max(batch for batch, _ in model.configurations)
 
 
 def count_flops(model, input_shape):
     """Multiply-adds of Conv2d and Linear, counted as 2 FLOPs each, per image: the analytic count
     the C++ suite computes from the typenet type (bench/flops.hpp), here from the PyTorch model.
-    Conv2d: 2 * weight.numel() * out_h * out_w. Linear: 2 * weight.numel() * rows.
-    Biases, activations, pooling and BatchNorm are not counted (well under 1 % here)."""
+    Conv2d: 2 * weight.numel() * out_h * out_w, where weight is [out_c, in_c / groups, k_h, k_w], so
+    grouped and depthwise convolutions count what they compute. Linear: 2 * weight.numel() * rows.
+    Biases, activations, pooling and BatchNorm are not counted: well under 1 % of the total for the
+    small models and resnet18; about 2 % for mobilenet_v2 and efficientnet_b0, whose depthwise
+    convolutions are cheap next to the BatchNorm and activation that follow every convolution."""
     total = [0]
 
     def hook(module, _inputs, output):
@@ -76,7 +110,9 @@ class SlicedAdaptiveAvgPool2d(nn.Module):
 
 
 def onnx_exportable(model, input_shape):
-    """The model with every AdaptiveAvgPool2d replaced by its sliced equivalent (same parameters)."""
+    """The model with every AdaptiveAvgPool2d that torch.onnx 1.13 cannot export (input size not a
+    multiple of the output size) replaced by its sliced equivalent (same parameters). The others
+    export as they are (resnet18's 7x7 -> 1x1 becomes GlobalAveragePool)."""
     input_sizes = {}
 
     def remember(module, inputs, _output):
@@ -92,5 +128,41 @@ def onnx_exportable(model, input_shape):
         for name, child in parent.named_children():
             if isinstance(child, nn.AdaptiveAvgPool2d):
                 out = child.output_size if isinstance(child.output_size, tuple) else (child.output_size,) * 2
-                setattr(parent, name, SlicedAdaptiveAvgPool2d(input_sizes[child], out))
+                size_in = input_sizes[child]
+                if any(o is not None and i % o for i, o in zip(size_in, out)):
+                    setattr(parent, name, SlicedAdaptiveAvgPool2d(size_in, out))
     return model
+
+
+def cxx_header():
+    """MODELS as C++: for each model a struct bench::zoo::NAME with its name, per-sample input shape
+    and configurations (bench::configuration, runner.hpp), and bench::zoo::names in MODELS' order."""
+    lines = ["// Generated by bench/model_zoo.py from its MODELS: do not edit, change model_zoo.py.",
+             "#pragma once", "", "#include <array>", "#include <cstddef>", "#include <string_view>", "",
+             '#include "runner.hpp"', "", "namespace bench::zoo {", ""]
+    for name, m in MODELS.items():
+        shape = ", ".join(str(d) for d in m.input_shape)
+        configurations = ", ".join(f"{{{b}, {t}}}" for b, t in m.configurations)
+        lines += [f"// {m.title}",
+                  f"struct {name} {{",
+                  f'    static constexpr std::string_view name = "{name}";',
+                  f"    static constexpr std::array<std::size_t, {len(m.input_shape)}> input_shape{{{shape}}};",
+                  f"    static constexpr std::array<configuration, {len(m.configurations)}> configurations{{{{"
+                  f"{configurations}}}}};",
+                  "};", ""]
+    names = ", ".join(f'"{name}"' for name in MODELS)
+    lines += ["// Every model, in the order of MODELS.",
+              f"inline constexpr std::array<std::string_view, {len(MODELS)}> names{{{names}}};", "",
+              "}  // namespace bench::zoo", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: model_zoo.py OUTPUT.hpp")
+    text = cxx_header()
+    # Rewritten only when it changes, so that the C++ suite is not rebuilt for nothing.
+    if not os.path.exists(sys.argv[1]) or open(sys.argv[1]).read() != text:
+        os.makedirs(os.path.dirname(os.path.abspath(sys.argv[1])), exist_ok=True)
+        with open(sys.argv[1], "w") as f:
+            f.write(text)

@@ -1,6 +1,7 @@
 """Turns the benchmark suite's output into the published results: a markdown table, a JSON summary
-and a PNG chart (latency, throughput and % of peak per model and batch; typenet, LibTorch, ONNX
-Runtime), with a description of the machine and the date. Run with /usr/bin/python3 (Debian's
+and a PNG chart (latency, throughput and % of peak per model and configuration; typenet, LibTorch,
+ONNX Runtime), with a description of the machine and the date. The rows are each model's (batch,
+threads) configurations as manifest.json lists them (model_zoo.MODELS). Run with /usr/bin/python3 (Debian's
 python3-matplotlib). scripts/bench.sh calls it; by hand:
 
     report.py --benchmark BENCH.json --manifest DATA/manifest.json [--ort ORT.json]
@@ -24,9 +25,11 @@ PEERS = [("typenet", "typenet"), ("libtorch", "LibTorch"), ("onnxruntime", "ONNX
 COLORS = {"typenet": "#1f77b4", "libtorch": "#d62728", "onnxruntime": "#2ca02c"}
 NAME = re.compile(r"^(typenet|libtorch)/(\w+)/batch:(\d+)/threads:(\d+)")
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-# Targets of the compile-time issue: GCC at 128 layers, the SimpleMNIST example.
+# Targets of the compile-time issue (CPU seconds, MiB): GCC at 128 layers, the SimpleMNIST example,
+# and a program holding torchvision's resnet18 at 224x224.
 TARGET_128 = (30.0, 2048.0)
 TARGET_EXAMPLE = (15.0, 1536.0)
+TARGET_TORCHVISION = {"resnet18": (20.0, 2048.0)}
 
 
 def command_output(*command):
@@ -116,7 +119,8 @@ def read_ort(path):
 def summarise(runs, models, peak_flops):
     rows = []
     for model in models:
-        for batch, threads in [(1, 1), (64, 1), (64, 2)]:
+        for configuration in model["configurations"]:
+            batch, threads = configuration["batch"], configuration["threads"]
             flops = model["flops_per_image"] * batch
             row = {"model": model["name"], "title": model["title"], "batch": batch, "threads": threads,
                    "flops_per_batch": flops, "peak_bound_s": flops / (threads * peak_flops), "peers": {}}
@@ -210,9 +214,10 @@ def markdown(summary):
         out += ["", "typenet with 2 threads: not implemented in this build (no OpenMP); no figure is given rather "
                 "than repeating the 1-thread one."]
     else:
-        out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over the parts of the batch the "
-                "library splits (include/typenet/module.hpp); LibTorch: `torch::set_num_threads`; "
-                "ONNX Runtime: `intraOpNumThreads`."]
+        out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over groups of samples of a batch "
+                "(include/typenet/module.hpp) and over the rows of large matrix products, convolutions' and Linear "
+                "layers' (include/typenet/detail/gemm.hpp, fusion.hpp), which a batch of one sample uses too; "
+                "LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
     out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))
     out += ["", "![chart](chart.png)", ""]
@@ -242,9 +247,11 @@ def compile_markdown(ct):
     out = ["", "## Compile time", "",
            f"One translation unit per model, `{ct['flags']}`, measured with GNU time: wall-clock and CPU "
            "(user + system) seconds, peak resident memory of the compiler, text size of the linked program. "
-           "Models are DEPTH weight layers each followed by a ReLU: "
-           + "; ".join(f"{k}: {v}" for k, v in ct["families"].items()) + ". Targets are judged on CPU "
-           "seconds, which other processes on the machine do not inflate.", ""]
+           "Generated models are DEPTH weight layers each followed by a ReLU: "
+           + "; ".join(f"{k}: {v}" for k, v in ct["families"].items()) + ". A torchvision row is a program "
+           "holding that network (examples/torchvision/) at 224x224 that loads a .pth file given on its command "
+           "line and runs one forward pass. Targets are judged on CPU seconds, which other processes on the "
+           "machine do not inflate.", ""]
     header = "| Model | Depth | " + " | ".join(f"{c} wall | {c} CPU | {c} memory | {c} text" for c in compilers) + " |"
     out += [header, "|---|---:|" + "---:|" * (4 * len(compilers))]
 
@@ -259,6 +266,10 @@ def compile_markdown(ct):
 
     example = {r["compiler"]: r for r in ct["example"]}
     out.append("| SimpleMNIST example | | " + " | ".join(" | ".join(fields(example.get(c))) for c in compilers) + " |")
+    torchvision = {(r["model"], r["compiler"]): r for r in ct.get("torchvision", [])}
+    for model in dict.fromkeys(r["model"] for r in ct.get("torchvision", [])):
+        out.append(f"| torchvision {model} (224x224, loads a .pth) | | "
+                   + " | ".join(" | ".join(fields(torchvision.get((model, c)))) for c in compilers) + " |")
     by_key = {(r["family"], r["depth"], r["compiler"]): r for r in ct["models"]}
     families = list(ct["families"])
     depths = sorted({r["depth"] for r in ct["models"]})
@@ -292,6 +303,13 @@ def compile_markdown(ct):
             ok = r["status"] == "ok" and r["cpu_s"] <= TARGET_EXAMPLE[0] and r["peak_mib"] <= TARGET_EXAMPLE[1]
             checks.append(f"- SimpleMNIST example, GCC: <= 15 s and <= 1.5 GB: {'met' if ok else 'NOT met'} "
                           f"({r.get('cpu_s', '?')} s, {r.get('peak_mib', '?')} MiB, text {r.get('text_bytes', '?')} bytes)")
+        for model, (seconds, mib) in TARGET_TORCHVISION.items():
+            r = torchvision.get((model, gcc))
+            if r:
+                ok = r["status"] == "ok" and r["cpu_s"] <= seconds and r["peak_mib"] <= mib
+                checks.append(f"- torchvision {model} at 224x224, GCC: <= {seconds:.0f} s and <= {mib / 1024:.0f} GB: "
+                              f"{'met' if ok else 'NOT met'} ({r.get('cpu_s', '?')} s, {r.get('peak_mib', '?')} MiB, "
+                              f"wall {r.get('wall_s', '?')} s)")
     for family in families:
         for c in compilers:
             r = by_key.get((family, 512, c))

@@ -11,8 +11,24 @@
 
 namespace bench {
 
-// The batch sizes of the suite: the reference files hold max_batch samples.
-inline constexpr std::size_t max_batch = 64;
+// One timed configuration of a model: a batch of `batch` samples on `threads` threads. Each
+// model's list comes from model_zoo.MODELS, through the header model_zoo.py generates (zoo.hpp);
+// the reference files hold as many samples as the largest batch.
+struct configuration {
+    std::size_t batch;
+    int threads;
+};
+
+// The distinct batch sizes of a list of configurations, in the order they first appear.
+inline std::vector<std::size_t> batches_of(const std::vector<configuration>& configurations) {
+    std::vector<std::size_t> out;
+    for (const configuration& c : configurations) {
+        bool seen = false;
+        for (std::size_t b : out) seen = seen || b == c.batch;
+        if (!seen) out.push_back(c.batch);
+    }
+    return out;
+}
 
 class runner {
 public:
@@ -29,21 +45,23 @@ public:
     virtual std::string description() const { return ""; }
 };
 
-// The typenet side (typenet_peer.cpp).
+// The typenet side (typenet_peer.cpp), which also hands out each model's configurations.
 struct typenet_model {
     std::string name;
     std::vector<std::size_t> input_shape;         // per sample, e.g. {1, 28, 28}
     std::size_t output_elements;                  // per sample
     double flops_per_image;                       // counted from the type, see flops.hpp
+    std::vector<configuration> configurations;    // model_zoo.MODELS' (batch, threads) pairs
 };
 std::vector<typenet_model> typenet_models();
 std::unique_ptr<runner> make_typenet_runner(const std::string& name, const std::string& data_dir);
 // The vector width typenet's kernels were compiled for: "512-bit vectors".
 std::string typenet_description();
 
-// The LibTorch side (libtorch_peer.cpp): TorchScript from make_weights.py.
+// The LibTorch side (libtorch_peer.cpp): TorchScript from make_weights.py, for these batch sizes.
 std::unique_ptr<runner> make_libtorch_runner(const std::string& name, const std::string& data_dir,
-                                             const std::vector<std::size_t>& input_shape);
+                                             const std::vector<std::size_t>& input_shape,
+                                             const std::vector<std::size_t>& batches);
 // "1.13.0", and the BLAS library LibTorch actually loaded (its path in /proc/self/maps).
 std::string libtorch_version();
 std::string loaded_blas_library();

@@ -7,7 +7,7 @@ common=(cmake ninja-build g++ libboost-dev python3-torch)
 case "${1:-all}" in
   demo) packages=("${common[@]}" dataset-fashion-mnist zlib1g-dev libopenblas0-openmp) ;;
   test) packages=("${common[@]}" python3-torchvision clang libclang-rt-14-dev libomp-14-dev catch2 dataset-fashion-mnist zlib1g-dev) ;;
-  bench) packages=("${common[@]}" clang libbenchmark-dev libtorch-dev libopenblas0-openmp python3-matplotlib time) ;;
+  bench) packages=("${common[@]}" python3-torchvision clang libbenchmark-dev libtorch-dev libopenblas0-openmp python3-matplotlib time) ;;
   all) packages=("${common[@]}" python3-torchvision clang libclang-rt-14-dev libomp-14-dev catch2 dataset-fashion-mnist zlib1g-dev libbenchmark-dev
                  libtorch-dev libopenblas0-openmp python3-matplotlib time valgrind) ;;
   *) echo "usage: $0 [demo|test|bench|all]" >&2; exit 2 ;;

@@ -1,5 +1,7 @@
 // ONNX Runtime, the second peer of typenet's benchmark suite: times the models make_weights.py
-// exported, with the same inputs, after checking ONNX Runtime's outputs against PyTorch's.
+// exported, with the same inputs, in each model's (batch, threads) configurations of
+// model_zoo.MODELS (as manifest.json lists them), after checking ONNX Runtime's outputs against
+// PyTorch's.
 // Timings follow Google Benchmark's scheme: each repetition runs enough iterations to last
 // --min-time seconds and records the mean time per call; the report takes min and median.
 //
@@ -16,8 +18,6 @@ const path = require('path');
 const ort = require('onnxruntime-node');
 
 const TOLERANCE = 1e-4;
-// (batch, intra-op threads), as the C++ suite.
-const CONFIGS = [[1, 1], [64, 1], [64, 2]];
 
 function parseArgs(argv) {
   const positional = [];
@@ -109,7 +109,8 @@ async function main() {
     const expected = readFloats(path.join(args.dataDir, `${model.name}.output.bin`));
     const inputSize = model.input_shape.reduce((a, b) => a * b, 1);
     const outputSize = model.output_shape.reduce((a, b) => a * b, 1);
-    for (const [batch, threads] of CONFIGS) {
+    // (batch, intra-op threads), as the C++ suite runs them.
+    for (const { batch, threads } of model.configurations) {
       const session = await createSession(file, threads);
       const feeds = {
         [session.inputNames[0]]: new ort.Tensor('float32', inputs.subarray(0, batch * inputSize),
