@@ -29,3 +29,7 @@ if(TARGET typenet-inspect)
                    $<TARGET_FILE:typenet-inspect> ${pth_files_dir})
   set_tests_properties(pth_inspect_tool PROPERTIES FIXTURES_REQUIRED pth_files)
 endif()
+
+# Memory the readers may use; operator new is counted, so a program of its own.
+typenet_test_executable(typenet_memory_tests main.cpp memory_limits.cpp)
+catch_discover_tests(typenet_memory_tests TEST_PREFIX "memory: ")
