@@ -1,6 +1,7 @@
 // Memory the readers may use: the unpickler stays within its documented limit (README: "at most 24
-// bytes of memory per byte of pickle, plus 1 MiB") whatever the opcodes. Every operator new of
-// this program is counted, so it is a program of its own (like no_alloc.cpp).
+// bytes of memory per byte of pickle, plus 1 MiB") whatever the opcodes, and special files are
+// refused before anything grows. Every operator new of this program is counted, so it is a program
+// of its own (like no_alloc.cpp).
 #include <catch2/catch.hpp>
 
 #include <malloc.h>
@@ -17,6 +18,7 @@
 
 #include <typenet/detail/pickle.hpp>
 #include <typenet/pth.hpp>
+#include <typenet/serialization.hpp>
 
 #include "pth_test_support.hpp"
 
@@ -190,4 +192,19 @@ TEST_CASE("read_pth: a hostile data.pkl stays within the unpickler's limit", "[p
     const measured m = measure([&] { typenet::read_pth(archive, "nones.pth"); });
     CHECK(m.peak <= limit(nones.bytes.size()));
     CHECK_THAT(m.error, Catch::Contains("nones.pth"));
+}
+
+TEST_CASE("reading /dev/zero is refused at once: it is no regular file, and it never ends", "[file][memory]") {
+    // 64 MiB of headroom: a reader that reads it anyway runs into std::bad_alloc instead of the machine's memory.
+    cap_bytes = live_bytes + (64u << 20);
+    std::string error;
+    try {
+        typenet::read_checkpoint("/dev/zero");
+    } catch (const typenet::format_error& e) {
+        error = e.what();
+    } catch (const std::bad_alloc&) {
+        error = "std::bad_alloc";
+    }
+    cap_bytes = std::numeric_limits<std::size_t>::max();
+    CHECK_THAT(error, Catch::Contains("/dev/zero") && Catch::Contains("not a regular file"));
 }

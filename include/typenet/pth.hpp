@@ -112,7 +112,8 @@ public:
         if (looks_like_zip(file_)) {
             result.format = checkpoint_format::pth_zip;
             read_zip(result);
-        } else if (std::to_integer<unsigned>(file_[0]) == 0x80) {  // a pickle's PROTO opcode
+        } else if (std::to_integer<unsigned>(file_[0]) == 0x80 &&  // a pickle's PROTO opcode, and no
+                   !(file_.size() > 8 && std::to_integer<char>(file_[8]) == '{')) {  // safetensors header (see read_checkpoint)
             result.format = checkpoint_format::pth_legacy;
             read_legacy(result);
         } else {
