@@ -4,7 +4,8 @@ Usage: /usr/bin/python3 make_corpus_pth.py OUTPUT_DIR TARGET     (TARGET: zip_re
 
 zip_reader gets zip checkpoints (a state_dict, every dtype, views, a checkpoint dict, CUDA locations,
 a buffer-saved archive, TorchScript, a deflated copy); unpickler gets the same objects' pickles
-(each zip's data.pkl) and legacy checkpoints, whose storages follow the pickles unprotected by CRCs.
+(each zip's data.pkl) and legacy checkpoints, whose storages follow the pickles unprotected by CRCs,
+also in pickle protocols 3 and 4.
 Models are tiny so that seeds stay under a few KiB and mutations reach every part of them.
 """
 import collections
@@ -86,6 +87,16 @@ else:
     buffer = io.BytesIO()
     torch.save({"w": torch.zeros(1), "payload": Payload()}, buffer, _use_new_zipfile_serialization=False)
     seeds["payload_legacy.pth"] = buffer.getvalue()
+    # Pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), bytes, and a complex storage
+    # among the others.
+    for name in ("state_dict", "checkpoint"):
+        buffer = io.BytesIO()
+        torch.save(objects[name], buffer, _use_new_zipfile_serialization=False, pickle_protocol=4)
+        seeds[f"{name}_protocol4_legacy.pth"] = buffer.getvalue()
+    buffer = io.BytesIO()
+    torch.save({"model": objects["state_dict"], "note": b"bytes", "z": [torch.zeros(2, dtype=torch.complex64)]}, buffer,
+               _use_new_zipfile_serialization=False, pickle_protocol=3)
+    seeds["complex_protocol3_legacy.pth"] = buffer.getvalue()
 
 for name, data in seeds.items():
     (out / name).write_bytes(data)

@@ -27,10 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         };
         const typenet::detail::pickle_tree tree = typenet::detail::unpickle(input, options);
         fuzz::check(tree.end <= input.size(), "the pickle ends past the input");
-        fuzz::check(tree.values.size() <= input.size(), "more values than input bytes");
+        // One value per opcode at most, besides the four every tree makes first (None, True, False, ()).
+        fuzz::check(tree.size() <= input.size() + 4, "more values than input bytes");
         const std::string text = typenet::detail::pickle_repr(tree, tree.root);
         fuzz::check(text.size() <= 203, "repr longer than its limit");
-        for (typenet::detail::pickle_id id = 0; id < tree.values.size(); ++id)
+        for (typenet::detail::pickle_id id = 0; id < tree.size(); ++id)
             typenet::detail::describe_pickle_value(tree, id);
     } catch (const typenet::format_error&) {
     }

@@ -40,7 +40,7 @@ unpickle_options with_storages() {
     unpickle_options options;
     options.source = "test.pkl";
     options.persistent_load = [count = std::int64_t(0)](const pickle_tree& tree, pickle_id id, std::size_t) mutable {
-        if (tree[id].kind != pickle_kind::tuple || tree[id].items.size() != 5) throw format_error("bad persistent id");
+        if (tree[id].kind != pickle_kind::tuple || tree.items(id).size() != 5) throw format_error("bad persistent id");
         return count++;
     };
     return options;
@@ -84,7 +84,7 @@ TEST_CASE("unpickle: LONG1 integers of every width", "[pickle]") {
     // 2^63 and 2^64 do not fit in int64: kept as bytes.
     const pickle_tree big = long1({0, 0, 0, 0, 0, 0, 0, 0x80, 0x00});
     CHECK(big[big.root].kind == pickle_kind::big_integer);
-    CHECK(big[big.root].text.size() == 9);
+    CHECK(big.text(big.root).size() == 9);
     // PyTorch's legacy magic number 0x1950a86a20f9469cfc6c: 10 bytes.
     const pickle_tree magic = long1({0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19});
     CHECK(magic[magic.root].kind == pickle_kind::big_integer);
@@ -111,7 +111,7 @@ TEST_CASE("unpickle: a list that contains itself is harmless to print and to des
     test::pickle_builder b;
     b.proto().op(']').op('q').op(0).op('h').op(0).op('a').stop();  // l = []; l.append(l)
     const pickle_tree tree = parse(b);
-    CHECK(tree[tree.root].items.at(0) == tree.root);
+    CHECK(tree.items(tree.root)[0] == tree.root);
     const std::string text = typenet::detail::pickle_repr(tree, tree.root, 100);
     CHECK(text.starts_with("[[[[[["));
     CHECK(text.size() <= 103);
@@ -137,21 +137,23 @@ TEST_CASE("unpickle: tensors, storages and torch's other globals", "[pickle]") {
     const auto& root = tree[tree.root];
     REQUIRE(root.kind == pickle_kind::dict);
     CHECK(root.ordered);
-    REQUIRE(root.attributes != typenet::detail::no_pickle_value);
-    REQUIRE(root.items.size() == 16);  // 8 entries
-    auto value = [&](std::size_t i) -> const typenet::detail::pickle_value& { return tree[root.items[2 * i + 1]]; };
-    const auto& w = value(0);
-    REQUIRE(w.kind == pickle_kind::tensor);
-    CHECK(std::vector<std::uint64_t>(w.shape().begin(), w.shape().end()) == std::vector<std::uint64_t>{2, 3});
-    CHECK(std::vector<std::uint64_t>(w.strides().begin(), w.strides().end()) == std::vector<std::uint64_t>{3, 1});
-    CHECK(tree[w.items[0]].kind == pickle_kind::storage);
-    CHECK(tree[w.items[0]].number == 0);
-    CHECK(value(1).number == 2);  // storage offset
-    CHECK(tree[value(1).items[0]].number == 1);
-    CHECK(value(2).rank() == 0);
-    CHECK(value(3).kind == pickle_kind::tensor);
-    CHECK(tree[value(3).items[0]].number == 3);
-    CHECK(value(4).kind == pickle_kind::tensor);
+    REQUIRE(tree.attributes(tree.root) != typenet::detail::no_pickle_value);
+    CHECK(tree[tree.attributes(tree.root)].kind == pickle_kind::dict);
+    const auto items = tree.items(tree.root);
+    REQUIRE(items.size() == 16);  // 8 entries
+    auto value = [&](std::size_t i) { return items[2 * i + 1]; };
+    const pickle_id w = value(0);
+    REQUIRE(tree[w].kind == pickle_kind::tensor);
+    CHECK(tree.tensor_shape(w) == std::vector<std::uint64_t>{2, 3});
+    CHECK(tree.tensor_strides(w) == std::vector<std::uint64_t>{3, 1});
+    CHECK(tree[tree.tensor_storage(w)].kind == pickle_kind::storage);
+    CHECK(tree[tree.tensor_storage(w)].number == 0);
+    CHECK(tree[value(1)].number == 2);  // storage offset
+    CHECK(tree[tree.tensor_storage(value(1))].number == 1);
+    CHECK(tree.tensor_shape(value(2)).empty());
+    CHECK(tree[value(3)].kind == pickle_kind::tensor);
+    CHECK(tree[tree.tensor_storage(value(3))].number == 3);
+    CHECK(tree[value(4)].kind == pickle_kind::tensor);
     CHECK(repr(tree).find("'size': (2, 3)") != std::string::npos);
     CHECK(repr(tree).find("'device': <torch.device('cuda:1')>") != std::string::npos);
     CHECK(repr(tree).find("'dtype': <torch.bfloat16>") != std::string::npos);
@@ -175,10 +177,9 @@ TEST_CASE("unpickle: globals outside the allow-list are refused by name, nothing
 
 TEST_CASE("unpickle: opcodes outside the weights_only set are refused with name and offset", "[pickle]") {
     const std::pair<unsigned char, const char*> refused[] = {
-        {0x93, "STACK_GLOBAL"}, {'i', "INST"},        {'o', "OBJ"},         {'B', "BINBYTES"},
-        {0x95, "FRAME"},        {0x94, "MEMOIZE"},    {'0', "POP"},          {'2', "DUP"},
-        {'T', "BINSTRING"},     {0x8c, "SHORT_BINUNICODE"}, {0x92, "NEWOBJ_EX"}, {'d', "DICT"},
-        {'P', "PERSID"},        {0x8b, "LONG4"},      {0x82, "EXT1"},        {'V', "UNICODE"},
+        {'i', "INST"},          {'o', "OBJ"},         {'0', "POP"},          {'2', "DUP"},
+        {'T', "BINSTRING"},     {0x92, "NEWOBJ_EX"},  {'d', "DICT"},         {'P', "PERSID"},
+        {0x8b, "LONG4"},        {0x82, "EXT1"},       {'V', "UNICODE"},      {0x97, "NEXT_BUFFER"},
     };
     for (const auto& [op, name] : refused) {
         CAPTURE(name);
@@ -324,8 +325,8 @@ TEST_CASE("unpickle: the tree's size is bounded by the input's", "[pickle]") {
     for (int i = 0; i < 49'999; ++i) b.op('h').op(0);
     b.op('e').stop();
     const pickle_tree tree = parse(b);
-    CHECK(tree.values.size() == 2);
-    CHECK(tree[tree.root].items.size() == 50'000);
+    CHECK(tree.size() == 6);  // the list, the string, and the four every tree makes first: None, True, False, ()
+    CHECK(tree.items(tree.root).size() == 50'000);
 }
 
 TEST_CASE("unpickle: byte offsets in messages count from base_offset", "[pickle]") {
@@ -361,4 +362,38 @@ TEST_CASE("unpickle: random bytes never crash", "[pickle]") {
         }
     }
     CHECK(parsed > 0);
+}
+
+TEST_CASE("unpickle: the opcodes of protocols 3 and 4 that torch.save writes", "[pickle]") {
+    using B = test::pickle_builder;
+    // FRAME (protocol 4 frames the stream; a reader only checks that the bytes it announces are
+    // there), SHORT_BINUNICODE, MEMOIZE (memo index 0, 1, ...), STACK_GLOBAL (module and name from
+    // the stack), BINUNICODE8.
+    B b;
+    b.op(0x80).op(4).op(0x95).little_endian(0x1F, 8);
+    b.op(0x8c).op(11).raw("collections").op(0x94).op(0x8c).op(11).raw("OrderedDict").op(0x94).op(0x93).op(0x94);
+    b.op(')').op('R').op(0x94).mark();
+    b.op(0x8d).little_endian(3, 8).raw("key").op('h').op(0);     // 'key': 'collections', from the memo
+    b.op(0x8c).op(5).raw("bytes").op('C').op(2).op(0).op(0xFF);   // SHORT_BINBYTES
+    b.op(0x8c).op(3).raw("set").op(0x8f).mark().op('K').op(1).op('K').op(2).op(0x90);  // EMPTY_SET, ADDITEMS
+    b.op(0x8c).op(6).raw("frozen").mark().op('K').op(3).op(0x91);  // FROZENSET
+    b.op(0x8c).op(1).raw("B").op('B').little_endian(1, 4).raw("x").op(0x8c).op(2).raw("B8").op(0x8e).little_endian(0, 8);
+    b.op('u').stop();
+    const pickle_tree tree = parse(b);
+    CHECK(repr(tree) == "{'key': 'collections', 'bytes': b'\\x00\\xff', 'set': {1, 2}, 'frozen': {3}, 'B': b'x', 'B8': b''}");
+    CHECK(tree[tree.root].ordered);
+    const auto items = tree.items(tree.root);
+    CHECK(typenet::detail::describe_pickle_value(tree, items[3]) == "bytes (2 bytes)");
+    CHECK(typenet::detail::describe_pickle_value(tree, items[5]) == "set (2 items)");
+
+    CHECK_THAT(error_of(B().proto().op(0x8c).op(2).raw("os").op(0x8c).op(6).raw("system").op(0x93).stop()),
+               Catch::Contains("refusing the global os.system"));
+    CHECK_THAT(error_of(B().proto().op('K').op(1).op(0x8c).op(6).raw("system").op(0x93).stop()),
+               Catch::Contains("STACK_GLOBAL needs two strings"));
+    CHECK_THAT(error_of(B().op(0x80).op(4).op(0x95).little_endian(100, 8).op('N').stop()),
+               Catch::Contains("FRAME announces 100 bytes but 2 are left"));
+    CHECK_THAT(error_of(B().proto().op(0x8d).little_endian(~std::uint64_t(0), 8).stop()),
+               Catch::Contains("BINUNICODE8 needs 18446744073709551615 bytes"));
+    CHECK_THAT(error_of(B().proto().op(0x94).stop()), Catch::Contains("MEMOIZE needs more values"));
+    CHECK_THAT(error_of(B().proto().op(']').mark().op('K').op(1).op(0x90).stop()), Catch::Contains("ADDITEMS needs a set"));
 }

@@ -29,3 +29,13 @@ if(TARGET typenet-inspect)
                    $<TARGET_FILE:typenet-inspect> ${pth_files_dir})
   set_tests_properties(pth_inspect_tool PROPERTIES FIXTURES_REQUIRED pth_files)
 endif()
+
+# File I/O (detail/file.hpp) and read_checkpoint's choice of format: special files, symlinks,
+# permissions, long names, files that change while read, saves killed midway.
+typenet_test_executable(typenet_file_tests main.cpp file.cpp)
+target_compile_definitions(typenet_file_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
+catch_discover_tests(typenet_file_tests TEST_PREFIX "file: " PROPERTIES FIXTURES_REQUIRED pth_files)
+
+# Memory the readers may use; operator new is counted, so a program of its own.
+typenet_test_executable(typenet_memory_tests main.cpp memory_limits.cpp)
+catch_discover_tests(typenet_memory_tests TEST_PREFIX "memory: ")

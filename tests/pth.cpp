@@ -387,6 +387,9 @@ TEST_CASE("read_pth: hand-made hostile checkpoints", "[pth][damage]") {
         not_storage.proto().mark().unicode("module").global("torch", "FloatStorage").unicode("0").unicode("cpu");
         not_storage.op('K').op(1).op('t').op('Q').stop();
         CHECK_THAT(error_of_bytes(test::make_checkpoint_zip(not_storage.bytes, {})), Catch::Contains("not a storage"));
+        B not_a_tuple;  // a string as long as the tuple should be: its bytes are no items
+        not_a_tuple.proto().unicode("abcde").op('Q').stop();
+        CHECK_THAT(error_of_bytes(test::make_checkpoint_zip(not_a_tuple.bytes, {})), Catch::Contains("tuple of 5 items"));
         B not_a_class;
         not_a_class.proto().mark().unicode("storage").global("torch", "float32").unicode("0").unicode("cpu");
         not_a_class.op('K').op(1).op('t').op('Q').stop();
@@ -509,4 +512,43 @@ TEST_CASE("read_pth: damaged legacy structures", "[pth][damage]") {
     auto huge_count = good;
     huge_count[pos + 7] = std::byte{0x7F};
     CHECK_THAT(error_of_bytes(huge_count), Catch::Contains("corrupted or truncated"));
+}
+
+TEST_CASE("read_pth: a legacy file whose sys_info says big-endian holds little-endian data, as torch.load reads it",
+          "[pth][legacy]") {
+    // torch.load ignores sys_info and PyTorch's legacy writer always writes sizes and data
+    // little-endian (torch/serialization.py, _legacy_load and _legacy_save).
+    const checkpoint c = typenet::read_pth(path_of("small_big_endian_legacy.pth"));
+    CHECK_FALSE(c.big_endian);
+    check_against_manifest(c, "small_big_endian_legacy");
+}
+
+TEST_CASE("read_pth: complex storages in a legacy file are skipped with their true size", "[pth][legacy]") {
+    // make_pth_files.py saved it until a complex storage came before one of the state_dict's.
+    typenet::read_options options;
+    options.state_dict_key = "model";
+    check_against_manifest(typenet::read_pth(path_of("complex_legacy.pth"), options), "complex_legacy");
+    const checkpoint whole = typenet::read_pth(path_of("complex_legacy.pth"));
+    CHECK_FALSE(whole.is_state_dict);
+    REQUIRE(whole.top_level.size() == 2);
+    CHECK(whole.top_level[1].description == "list (8 items)");
+    options.state_dict_key = "extra";
+    CHECK_THAT(error_of("complex_legacy.pth", options), Catch::Contains("'extra' holds list (8 items), not a state_dict"));
+}
+
+TEST_CASE("read_pth: pickle protocols 3 to 5 (torch.save's pickle_protocol), zip and legacy", "[pth]") {
+    for (const std::string name : {"small_protocol3", "small_protocol3_legacy", "small_protocol4", "small_protocol4_legacy",
+                                   "small_protocol5", "small_protocol5_legacy"}) {
+        CAPTURE(name);
+        check_against_manifest(typenet::read_pth(path_of(name + ".pth")), name);
+    }
+    typenet::read_options options;
+    options.state_dict_key = "model";
+    for (const std::string name : {"checkpoint_protocol3_legacy", "checkpoint_protocol4_legacy", "checkpoint_protocol5_legacy"}) {
+        CAPTURE(name);
+        check_against_manifest(typenet::read_pth(path_of(name + ".pth"), options), name);
+        const checkpoint c = typenet::read_pth(path_of(name + ".pth"));
+        REQUIRE(c.top_level.size() == 2);
+        CHECK(c.top_level[1].description == "bytes (9 bytes)");  // b"raw bytes"
+    }
 }

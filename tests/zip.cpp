@@ -244,3 +244,102 @@ TEST_CASE("zip: any single corrupted byte gives a format_error or entries inside
     }
     CHECK(refused > 0);
 }
+
+namespace {
+
+void put_le(std::vector<std::byte>& out, std::uint64_t value, int width) {
+    for (int i = 0; i < width; ++i) out.push_back(std::byte(value >> (8 * i) & 0xFF));
+}
+
+// An archive whose entries share one data range: each local header's extra field holds the next
+// local header, so every entry's data starts right after the last header (the shape that made the
+// CRC work quadratic). Written byte by byte: zip_writer never overlaps entries.
+std::vector<std::byte> nested_archive(std::size_t count, const std::vector<std::byte>& data) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < count; ++i) names.push_back("a/e" + std::to_string(i));
+    // Header k's extra field is exactly header k+1, which holds header k+2 in its own extra field...
+    std::vector<std::size_t> extra(count, 0);
+    for (std::size_t k = count - 1; k-- > 0;) extra[k] = 30 + names[k + 1].size() + extra[k + 1];
+    const std::uint32_t crc = typenet::detail::crc32(data);
+    std::vector<std::byte> archive;
+    std::vector<std::size_t> offsets;
+    for (std::size_t k = 0; k < count; ++k) {
+        offsets.push_back(archive.size());
+        put_le(archive, typenet::detail::zip_local_header_signature, 4);
+        put_le(archive, 20, 2);  // version needed
+        put_le(archive, 0, 2);   // flags
+        put_le(archive, 0, 2);   // stored
+        put_le(archive, 0, 4);   // time, date
+        put_le(archive, crc, 4);
+        put_le(archive, data.size(), 4);
+        put_le(archive, data.size(), 4);
+        put_le(archive, names[k].size(), 2);
+        put_le(archive, extra[k], 2);
+        for (char c : names[k]) archive.push_back(std::byte(c));
+    }
+    archive.insert(archive.end(), data.begin(), data.end());
+    const std::size_t directory = archive.size();
+    for (std::size_t k = 0; k < count; ++k) {
+        put_le(archive, typenet::detail::zip_central_header_signature, 4);
+        put_le(archive, 20, 2);  // made by
+        put_le(archive, 20, 2);  // version needed
+        put_le(archive, 0, 2);   // flags
+        put_le(archive, 0, 2);   // stored
+        put_le(archive, 0, 4);   // time, date
+        put_le(archive, crc, 4);
+        put_le(archive, data.size(), 4);
+        put_le(archive, data.size(), 4);
+        put_le(archive, names[k].size(), 2);
+        put_le(archive, 0, 2);   // extra length
+        put_le(archive, 0, 2);   // comment length
+        put_le(archive, 0, 2);   // disk
+        put_le(archive, 0, 2);   // internal attributes
+        put_le(archive, 0, 4);   // external attributes
+        put_le(archive, offsets[k], 4);
+        for (char c : names[k]) archive.push_back(std::byte(c));
+    }
+    const std::size_t directory_size = archive.size() - directory;
+    put_le(archive, typenet::detail::zip_end_signature, 4);
+    put_le(archive, 0, 4);  // disks
+    put_le(archive, count, 2);
+    put_le(archive, count, 2);
+    put_le(archive, directory_size, 4);
+    put_le(archive, directory, 4);
+    put_le(archive, 0, 2);  // comment length
+    return archive;
+}
+
+}  // namespace
+
+TEST_CASE("zip: entries whose bytes overlap are refused, so no byte is checked twice", "[zip]") {
+    // One entry is well-formed: the builder itself is right.
+    const std::vector<std::byte> data = pattern(4096, 5);
+    REQUIRE(error_of(nested_archive(1, data)).empty());
+    // Three entries sharing one data range, their headers nested in each other's extra fields.
+    CHECK_THAT(error_of(nested_archive(3, data)),
+               Catch::Contains("overlap") && Catch::Contains("a/e0") && Catch::Contains("a/e1") &&
+                   Catch::Contains("test.zip"));
+
+    // A local header hidden inside another entry's data: "a/outer" holds a complete entry "a/inner".
+    std::vector<std::byte> inner_header;
+    const std::vector<std::byte> payload = pattern(100, 6);
+    put_le(inner_header, typenet::detail::zip_local_header_signature, 4);
+    put_le(inner_header, 20, 2);
+    put_le(inner_header, 0, 8);  // flags, method, time, date
+    put_le(inner_header, typenet::detail::crc32(payload), 4);
+    put_le(inner_header, payload.size(), 4);
+    put_le(inner_header, payload.size(), 4);
+    put_le(inner_header, 7, 2);  // "a/inner"
+    put_le(inner_header, 0, 2);
+    for (char c : std::string("a/inner")) inner_header.push_back(std::byte(c));
+    inner_header.insert(inner_header.end(), payload.begin(), payload.end());
+    std::vector<std::byte> archive = test::make_zip({{"a/outer", inner_header}, {"a/inner", payload}});
+    REQUIRE(error_of(archive).empty());
+    // Point the central directory's "a/inner" at the copy inside "a/outer"'s data.
+    const zip_reader zip(archive, "test.zip");
+    const std::size_t outer_data = std::size_t(zip.find("a/outer")->data_offset);
+    const std::size_t central = find_signature(archive, typenet::detail::zip_central_header_signature).at(1);
+    REQUIRE(u32(archive, central + 42) == zip.find("a/inner")->local_header_offset);
+    set_le(archive, central + 42, outer_data, 4);
+    CHECK_THAT(error_of(archive), Catch::Contains("overlap") && Catch::Contains("a/outer") && Catch::Contains("a/inner"));
+}

@@ -4,6 +4,7 @@
 //   typenet-inspect model.pth
 //   typenet-inspect checkpoint.pth --key model_state_dict
 //   typenet-inspect model.safetensors
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -65,28 +66,90 @@ arguments parse_arguments(int argc, char** argv) {
     return args;
 }
 
+// Text from a file (keys, metadata) or the command line, made safe for a terminal: control
+// characters (C0, DEL, C1), Unicode line separators and bidirectional controls, and bytes that are
+// not UTF-8 are written as escapes (\n, \t, \x1b, \u0085), a backslash as \\. Otherwise a
+// newline could forge a line of output and an escape sequence could reach the terminal. Other
+// UTF-8 stays as it is.
+std::string printable(std::string_view text) {
+    static constexpr char digits[] = "0123456789abcdef";
+    auto hex = [](std::uint32_t value, int width) {
+        std::string out;
+        for (int i = width - 1; i >= 0; --i) out += digits[(value >> (4 * i)) & 0xF];
+        return out;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\\') { out += "\\\\"; ++i; continue; }
+        if (c == '\n') { out += "\\n"; ++i; continue; }
+        if (c == '\r') { out += "\\r"; ++i; continue; }
+        if (c == '\t') { out += "\\t"; ++i; continue; }
+        if (c < 0x20 || c == 0x7F) { out += "\\x" + hex(c, 2); ++i; continue; }
+        if (c < 0x80) { out += char(c); ++i; continue; }
+        // A UTF-8 sequence: its length from the first byte, then continuation bytes, shortest form.
+        const std::size_t length = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        std::uint32_t code = length == 4 ? c & 0x07u : length == 3 ? c & 0x0Fu : c & 0x1Fu;
+        bool valid = length > 0 && i + length <= text.size();
+        for (std::size_t k = 1; valid && k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            valid = (next & 0xC0) == 0x80;
+            code = code << 6 | (next & 0x3Fu);
+        }
+        valid = valid && !(length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) &&
+                !(length == 4 && (code < 0x10000 || code > 0x10FFFF));
+        if (!valid) { out += "\\x" + hex(c, 2); ++i; continue; }
+        const bool control = code <= 0x9F || code == 0x2028 || code == 0x2029 || code == 0x200E || code == 0x200F ||
+                             (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+        if (control) out += "\\u" + hex(code, 4);
+        else out.append(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+// A command-line argument as a POSIX shell reads it back: as it is when plain, in single quotes when
+// it has spaces or quotes, in bash's $'...' (with printable()'s escapes) when it has control characters.
+std::string shell_word(std::string_view text) {
+    const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view("_-./+,:=@%").find(c) != std::string_view::npos;
+    });
+    if (plain) return std::string(text);
+    const std::string escaped = printable(text);
+    std::string out = escaped == text ? "'" : "$'";
+    for (char c : escaped) {
+        if (c == '\'') out += escaped == text ? "'\\''" : "\\'";
+        else out += c;
+    }
+    return out + "'";
+}
 
 void print(const typenet::checkpoint& c, const typenet::read_options& options) {
-    std::cout << "file: " << c.source << "\nformat: " << typenet::name(c.format) << '\n';
+    std::cout << "file: " << printable(c.source) << "\nformat: " << typenet::name(c.format) << '\n';
     if (c.big_endian) std::cout << "byte order: big-endian\n";
-    for (const auto& [key, value] : c.metadata) std::cout << "metadata: " << key << " = " << value << '\n';
+    for (const auto& [key, value] : c.metadata)
+        std::cout << "metadata: " << printable(key) << " = " << printable(value) << '\n';
     const bool checkpoint_dict = !c.is_state_dict || !options.state_dict_key.empty();
     if (checkpoint_dict) {
         std::cout << "checkpoint dict, " << c.top_level.size() << " top-level keys:\n";
-        for (const typenet::checkpoint_item& item : c.top_level) std::cout << "  " << item.key << ": " << item.description << '\n';
+        // Descriptions are typenet's own words, their strings from the file already escaped.
+        for (const typenet::checkpoint_item& item : c.top_level)
+            std::cout << "  " << printable(item.key) << ": " << item.description << '\n';
     }
     if (!c.is_state_dict) {
         std::string suggestion;
         for (const typenet::checkpoint_item& item : c.top_level)
             if (suggestion.empty() && item.description.find(" tensor") != std::string::npos) suggestion = item.key;
-        std::cout << "to list the tensors of a state_dict in it: typenet-inspect " << c.source << " --key "
-                  << (suggestion.empty() ? std::string("KEY") : suggestion) << '\n';
+        std::cout << "to list the tensors of a state_dict in it: typenet-inspect " << shell_word(c.source) << " --key "
+                  << (suggestion.empty() ? std::string("KEY") : shell_word(suggestion)) << '\n';
         return;
     }
-    if (checkpoint_dict) std::cout << "state_dict '" << options.state_dict_key << "':\n";
+    if (checkpoint_dict) std::cout << "state_dict '" << printable(options.state_dict_key) << "':\n";
     std::uint64_t total_bytes = 0;
     for (const typenet::checkpoint_tensor& t : c.tensors) {
-        std::cout << t.key << ' ' << typenet::name(t.dtype) << ' ' << typenet::detail::shape_text(t.shape) << '\n';
+        std::cout << printable(t.key) << ' ' << typenet::name(t.dtype) << ' ' << typenet::detail::shape_text(t.shape)
+                  << '\n';
         // Each tensor's size fits in 64 bits (the reader checks); their sum saturates.
         const std::uint64_t bytes = t.numel() * typenet::size_of(t.dtype);
         total_bytes = bytes > UINT64_MAX - total_bytes ? UINT64_MAX : total_bytes + bytes;
@@ -110,7 +173,7 @@ int main(int argc, char** argv) {
         std::cerr << "typenet-inspect: " << e.what() << "\n\n" << usage;
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << e.what() << '\n';  // typenet's messages name themselves, the file and what is wrong
+        std::cerr << printable(e.what()) << '\n';  // typenet's messages name themselves, the file and what is wrong
         return 1;
     }
 }

@@ -30,7 +30,7 @@ constexpr std::string_view name(checkpoint_format f) {
     return "?";
 }
 
-// Bytes and what keeps them alive: a vector, or a file mapped into memory (detail::read_file).
+// Bytes and what keeps them alive: a vector, or a file read into memory (detail::read_file).
 // Converts from a shared vector, so that an in-memory file can be read as it is.
 struct shared_bytes {
     std::shared_ptr<const void> owner;

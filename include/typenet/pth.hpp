@@ -1,6 +1,7 @@
 // read_pth: PyTorch checkpoints (.pth, .pt) as torch.save writes them, in the zip format (PyTorch
-// 1.6 and later) and the legacy one, read without running any code from the file and without copying
-// tensor data: the checkpoint's storages point into the file's bytes, which it keeps alive.
+// 1.6 and later) and the legacy one, with any pickle_protocol from 2 to 5, read without running any
+// code from the file. A file is read into memory once; the checkpoint's storages point into those
+// bytes, which it keeps alive.
 //
 //     // A file as torch.save(model.state_dict(), path) writes it (save_state_dict: serialization.hpp).
 //     using M = typenet::Model<typenet::Linear<4, 2>, typenet::Input<4>>;
@@ -14,8 +15,10 @@
 //
 // A checkpoint dict read without state_dict_key gives is_state_dict == false and, in top_level, what
 // each of its keys holds ("int 5", "dict of 12 tensors"). Storages saved on a GPU ('cuda:0') load
-// on the CPU. TorchScript archives (torch.jit.save), compressed archives, and pickles that call
-// anything but torch's tensor rebuild functions are refused with a format_error saying why.
+// on the CPU. Storages of dtypes typenet does not read (complex, quantized) may sit anywhere in the
+// file: only a tensor that is asked for must have a readable dtype. TorchScript archives
+// (torch.jit.save), compressed archives, and pickles that call anything but torch's tensor rebuild
+// functions are refused with a format_error saying why.
 #pragma once
 
 #include <cstddef>
@@ -42,25 +45,30 @@ namespace typenet {
 
 namespace detail {
 
-// torch.FloatStorage -> float32, ...; false for the storage types typenet does not read.
-inline bool dtype_of_storage_class(std::string_view class_name, dtype& out) {
-    struct known {
-        std::string_view name;
-        dtype type;
-    };
-    static constexpr known classes[] = {
-        {"torch.DoubleStorage", dtype::float64}, {"torch.FloatStorage", dtype::float32},
-        {"torch.HalfStorage", dtype::float16},   {"torch.BFloat16Storage", dtype::bfloat16},
-        {"torch.LongStorage", dtype::int64},     {"torch.IntStorage", dtype::int32},
-        {"torch.ShortStorage", dtype::int16},    {"torch.CharStorage", dtype::int8},
-        {"torch.ByteStorage", dtype::uint8},     {"torch.BoolStorage", dtype::bool_},
-    };
-    for (const known& k : classes)
-        if (k.name == class_name) {
-            out = k.type;
-            return true;
-        }
-    return false;
+// PyTorch's storage classes (torch 1.13, torch/__init__.py) and their element sizes
+// (torch._utils._element_size); `readable` for the dtypes typenet reads.
+struct pth_storage_class {
+    std::string_view name;
+    std::size_t element_size;
+    bool readable;
+    dtype type;
+};
+inline constexpr pth_storage_class pth_storage_classes[] = {
+    {"torch.DoubleStorage", 8, true, dtype::float64},  {"torch.FloatStorage", 4, true, dtype::float32},
+    {"torch.HalfStorage", 2, true, dtype::float16},    {"torch.BFloat16Storage", 2, true, dtype::bfloat16},
+    {"torch.LongStorage", 8, true, dtype::int64},      {"torch.IntStorage", 4, true, dtype::int32},
+    {"torch.ShortStorage", 2, true, dtype::int16},     {"torch.CharStorage", 1, true, dtype::int8},
+    {"torch.ByteStorage", 1, true, dtype::uint8},      {"torch.BoolStorage", 1, true, dtype::bool_},
+    {"torch.ComplexDoubleStorage", 16, false, {}},     {"torch.ComplexFloatStorage", 8, false, {}},
+    {"torch.QUInt8Storage", 1, false, {}},             {"torch.QInt8Storage", 1, false, {}},
+    {"torch.QInt32Storage", 4, false, {}},             {"torch.QUInt4x2Storage", 1, false, {}},
+    {"torch.QUInt2x4Storage", 1, false, {}},
+};
+
+inline const pth_storage_class* find_storage_class(std::string_view name) {
+    for (const pth_storage_class& c : pth_storage_classes)
+        if (c.name == name) return &c;
+    return nullptr;
 }
 
 inline std::string pth_dims_text(std::span<const std::uint64_t> dims) {
@@ -75,6 +83,7 @@ struct pth_storage {
     std::string class_name;   // "torch.FloatStorage"
     bool readable = false;    // a storage class typenet reads; `type` is meaningful only then
     dtype type = dtype::float32;
+    std::size_t element_size = 0;  // 0 for a class PyTorch does not define
     std::uint64_t numel = 0;       // elements of `type` this storage has
     std::uint64_t root_numel = 0;  // elements of the storage recorded under `key` (numel, but for a view)
     std::string location;          // "cpu", "cuda:0": every location loads on the host
@@ -103,7 +112,8 @@ public:
         if (looks_like_zip(file_)) {
             result.format = checkpoint_format::pth_zip;
             read_zip(result);
-        } else if (std::to_integer<unsigned>(file_[0]) == 0x80) {  // a pickle's PROTO opcode
+        } else if (std::to_integer<unsigned>(file_[0]) == 0x80 &&  // a pickle's PROTO opcode, and no
+                   !(file_.size() > 8 && std::to_integer<char>(file_[8]) == '{')) {  // safetensors header (see read_checkpoint)
             result.format = checkpoint_format::pth_legacy;
             read_legacy(result);
         } else {
@@ -213,7 +223,7 @@ private:
     // The first s.numel elements of a storage's bytes from `first_element` on, checked to be there.
     std::span<const std::byte> storage_part(std::span<const std::byte> data, std::uint64_t first_element,
                                             const pth_storage& s, std::string_view name) const {
-        const std::uint64_t element_size = s.readable ? size_of(s.type) : 1;
+        const std::uint64_t element_size = s.element_size;
         std::uint64_t begin = 0, count = 0, end = 0;
         if (__builtin_mul_overflow(first_element, element_size, &begin) ||
             __builtin_mul_overflow(s.numel, element_size, &count) || __builtin_add_overflow(begin, count, &end) ||
@@ -229,52 +239,63 @@ private:
     // A persistent id: ('storage', torch.XStorage, key, location, numel) in the zip format, with a
     // sixth item, view metadata, in the legacy one. Returns the storage's index.
     std::int64_t add_storage(const pickle_tree& tree, pickle_id id, std::size_t position, std::size_t arity) {
+        // The same persistent id (the memo hands it out again) is the same storage.
+        if (const auto known = storage_of_id_.find(id); known != storage_of_id_.end()) return known->second;
         const pickle_value& pid = tree[id];
+        const std::span<const pickle_id> items = tree.items(id);
         const std::string where = concat({" (persistent id at byte offset ", std::to_string(position), ")"});
-        auto item = [&](std::size_t i, pickle_kind kind, std::string_view what) -> const pickle_value& {
-            const pickle_value& v = tree[pid.items[i]];
+        auto item = [&](std::size_t i, pickle_kind kind, std::string_view what) -> pickle_id {
+            const pickle_value& v = tree[items[i]];
             if (v.kind != kind || (kind == pickle_kind::integer && v.number < 0))
-                fail(concat({"a storage's ", what, " is ", describe_pickle_value(tree, pid.items[i]), where}));
-            return v;
+                fail(concat({"a storage's ", what, " is ", describe_pickle_value(tree, items[i]), where}));
+            return items[i];
         };
-        if (pid.kind != pickle_kind::tuple || pid.items.size() != arity)
+        if (pid.kind != pickle_kind::tuple || items.size() != arity)
             fail(concat({"a persistent id should be a tuple of ", std::to_string(arity), " items ('storage', type, key, "
                          "location, size", arity == 6 ? ", view)" : ")", ", not ", pickle_repr(tree, id), where}));
-        if (item(0, pickle_kind::string, "tag").text != "storage")
+        if (tree.text(item(0, pickle_kind::string, "tag")) != "storage")
             fail(concat({"a persistent id is ", pickle_repr(tree, id), ", not a storage", where}));
         pth_storage s;
-        s.class_name = item(1, pickle_kind::global, "type").text;
+        s.class_name = tree.text(item(1, pickle_kind::global, "type"));
         if (!s.class_name.ends_with("Storage"))
             fail(concat({"a storage's type is ", escape_for_message(s.class_name), ", not a storage class", where}));
-        s.readable = dtype_of_storage_class(s.class_name, s.type);
-        s.key = item(2, pickle_kind::string, "key").text;
-        s.location = item(3, pickle_kind::string, "location").text;
-        s.root_numel = s.numel = std::uint64_t(item(4, pickle_kind::integer, "size").number);
+        if (const pth_storage_class* c = find_storage_class(s.class_name)) {
+            s.readable = c->readable;
+            s.type = c->type;
+            s.element_size = c->element_size;
+        }
+        s.key = tree.text(item(2, pickle_kind::string, "key"));
+        s.location = tree.text(item(3, pickle_kind::string, "location"));
+        s.root_numel = s.numel = std::uint64_t(tree[item(4, pickle_kind::integer, "size")].number);
         s.position = position;
-        if (arity == 6 && tree[pid.items[5]].kind != pickle_kind::none) {
+        if (arity == 6 && tree[items[5]].kind != pickle_kind::none) {
             // An old storage view: (view_key, offset, size) into the root storage `key`.
-            const pickle_value& view = tree[pid.items[5]];
+            const pickle_value& view = tree[items[5]];
+            const std::span<const pickle_id> view_items = tree.items(items[5]);
             auto view_item = [&](std::size_t i) -> const pickle_value& {
-                const pickle_value& v = tree[view.items[i]];
+                const pickle_value& v = tree[view_items[i]];
                 if (v.kind != (i == 0 ? pickle_kind::string : pickle_kind::integer) || v.number < 0)
-                    fail(concat({"a storage view is ", pickle_repr(tree, pid.items[5]), where}));
+                    fail(concat({"a storage view is ", pickle_repr(tree, items[5]), where}));
                 return v;
             };
-            if (view.kind != pickle_kind::tuple || view.items.size() != 3)
-                fail(concat({"a storage view should be (key, offset, size), not ", pickle_repr(tree, pid.items[5]), where}));
+            if (view.kind != pickle_kind::tuple || view_items.size() != 3)
+                fail(concat({"a storage view should be (key, offset, size), not ", pickle_repr(tree, items[5]), where}));
             view_item(0);
             s.is_legacy_view = true;
             s.view_offset = std::uint64_t(view_item(1).number);
             s.numel = std::uint64_t(view_item(2).number);
         }
         storages_.push_back(std::move(s));
+        storage_of_id_.emplace(id, std::int64_t(storages_.size() - 1));
         return std::int64_t(storages_.size() - 1);
     }
 
     // ---- the legacy format ----
 
     // magic number, protocol version, sys_info, the object, the storage keys, then each storage's
-    // element count (int64) and bytes, in the order of the keys.
+    // element count (int64) and bytes, in the order of the keys. Counts and bytes are little-endian
+    // whatever sys_info says: PyTorch's legacy writer always writes them so, and torch.load never
+    // reads sys_info (torch/serialization.py, _legacy_save and _legacy_load).
     void read_legacy(checkpoint& result) {
         std::size_t pos = 0;
         auto next_pickle = [&](const persistent_loader& loader) {
@@ -291,27 +312,18 @@ private:
         const pickle_tree magic_tree = next_pickle({});
         const pickle_value& number = magic_tree[magic_tree.root];
         if (number.kind != pickle_kind::big_integer ||
-            number.text != std::string_view(reinterpret_cast<const char*>(magic), sizeof magic))
+            magic_tree.text(magic_tree.root) != std::string_view(reinterpret_cast<const char*>(magic), sizeof magic))
             fail(concat({"a pickle, but not a torch.save checkpoint: it starts with ", pickle_repr(magic_tree, magic_tree.root),
                          " instead of PyTorch's magic number"}));
         const pickle_tree protocol = next_pickle({});
         if (protocol[protocol.root].kind != pickle_kind::integer || protocol[protocol.root].number != 1001)
             fail(concat({"legacy checkpoint protocol ", pickle_repr(protocol, protocol.root), " is not 1001, the one torch.save wrote"}));
-        const pickle_tree sys_info = next_pickle({});
-        const pickle_value& info = sys_info[sys_info.root];
-        if (info.kind != pickle_kind::dict) fail("the legacy checkpoint's sys_info is not a dict");
-        for (std::size_t i = 0; i + 1 < info.items.size(); i += 2) {
-            const pickle_value& key = sys_info[info.items[i]];
-            const pickle_value& value = sys_info[info.items[i + 1]];
-            if (key.kind == pickle_kind::string && key.text == "little_endian" && value.kind == pickle_kind::boolean)
-                result.big_endian = value.number == 0;
-        }
+        next_pickle({});  // sys_info, which torch.load reads and ignores
         const pickle_tree object = next_pickle([&](const pickle_tree& tree, pickle_id id, std::size_t position) {
             return add_storage(tree, id, position, 6);
         });
         const pickle_tree keys = next_pickle({});
-        const pickle_value& key_list = keys[keys.root];
-        if (key_list.kind != pickle_kind::list) fail("the legacy checkpoint's list of storage keys is not a list");
+        if (keys[keys.root].kind != pickle_kind::list) fail("the legacy checkpoint's list of storage keys is not a list");
 
         // The type and size of each stored (root) storage are its first persistent id's.
         std::map<std::string, const pth_storage*, std::less<>> roots;
@@ -321,27 +333,33 @@ private:
             std::size_t offset;
         };
         std::map<std::string, stored, std::less<>> data;
-        for (pickle_id key_id : key_list.items) {
-            const pickle_value& key = keys[key_id];
-            if (key.kind != pickle_kind::string) fail("the legacy checkpoint's storage keys are not all strings");
-            const auto root = roots.find(key.text);
+        for (pickle_id key_id : keys.items(keys.root)) {
+            if (keys[key_id].kind != pickle_kind::string) fail("the legacy checkpoint's storage keys are not all strings");
+            const std::string_view key = keys.text(key_id);
+            const auto root = roots.find(key);
             if (root == roots.end())
-                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key.text),
+                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key),
                              "', which no tensor uses (at byte offset ", std::to_string(pos), ")"}));
+            // Storages follow one another: without its element size, where the next one starts is unknown.
+            const std::uint64_t element_size = root->second->element_size;
+            if (element_size == 0)
+                fail(concat({"legacy storage '", escape_for_message(key), "' has the type ",
+                             escape_for_message(root->second->class_name),
+                             ", which PyTorch does not define, so its size and where the storages after it start are "
+                             "unknown (persistent id at byte offset ", std::to_string(root->second->position), ")"}));
             if (file_.size() - pos < 8)
-                fail(concat({"the file ends inside the size of storage '", escape_for_message(key.text), "' (at byte offset ",
+                fail(concat({"the file ends inside the size of storage '", escape_for_message(key), "' (at byte offset ",
                              std::to_string(pos), "): it is truncated"}));
-            const std::uint64_t count = result.big_endian ? big_endian_u64(pos) : load_little_endian(file_.data() + pos, 8);
+            const std::uint64_t count = load_little_endian(file_.data() + pos, 8);
             pos += 8;
-            const std::uint64_t element_size = root->second->readable ? size_of(root->second->type) : 1;
             if (count != root->second->root_numel || count > (file_.size() - pos) / element_size)
-                fail(concat({"legacy storage '", escape_for_message(key.text), "' at byte offset ", std::to_string(pos - 8),
+                fail(concat({"legacy storage '", escape_for_message(key), "' at byte offset ", std::to_string(pos - 8),
                              " says it holds ", std::to_string(count), " elements; its persistent id says ",
                              std::to_string(root->second->root_numel), " and ", std::to_string(file_.size() - pos),
                              " bytes are left: the file is corrupted or truncated"}));
             const std::size_t length = std::size_t(count * element_size);
-            if (!data.emplace(key.text, stored{file_.subspan(pos, length), pos}).second)
-                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key.text), "' twice"}));
+            if (!data.emplace(std::string(key), stored{file_.subspan(pos, length), pos}).second)
+                fail(concat({"the legacy checkpoint stores storage '", escape_for_message(key), "' twice"}));
             pos += length;
         }
         resolve_ = [&](const pth_storage& s) {
@@ -357,28 +375,23 @@ private:
         interpret(object, result);
     }
 
-    std::uint64_t big_endian_u64(std::size_t pos) const {
-        std::uint64_t value = 0;
-        for (std::size_t i = 0; i < 8; ++i) value = value << 8 | std::to_integer<std::uint64_t>(file_[pos + i]);
-        return value;
-    }
-
     // ---- the object: a state_dict, or a checkpoint dict around one ----
 
     // Cached: a dict the memo puts under many keys is scanned once, not once per key.
     const std::string& describe(const pickle_tree& tree, pickle_id id) {
         const auto cached = descriptions_.find(id);
         if (cached != descriptions_.end()) return cached->second;
-        return descriptions_[id] = describe_pickle_value(tree, id, [&](const pickle_value& t) {
-            const pth_storage& s = storages_[std::size_t(tree[t.items[0]].number)];
+        return descriptions_[id] = describe_pickle_value(tree, id, [&](pickle_id t) {
+            const pth_storage& s = storages_[std::size_t(tree[tree.tensor_storage(t)].number)];
             return concat({"tensor ", s.readable ? name(s.type) : std::string_view(s.class_name), " ",
-                           pth_dims_text(t.shape())});
+                           pth_dims_text(tree.tensor_shape(t))});
         });
     }
 
-    static bool all_tensors(const pickle_tree& tree, const pickle_value& dict) {
-        for (std::size_t i = 1; i < dict.items.size(); i += 2)
-            if (tree[dict.items[i]].kind != pickle_kind::tensor) return false;
+    static bool all_tensors(const pickle_tree& tree, pickle_id dict) {
+        const std::span<const pickle_id> items = tree.items(dict);
+        for (std::size_t i = 1; i < items.size(); i += 2)
+            if (tree[items[i]].kind != pickle_kind::tensor) return false;
         return true;
     }
 
@@ -388,52 +401,53 @@ private:
             fail(concat({"the file holds ", describe(tree, tree.root),
                          ", not a dict: typenet reads a state_dict (torch.save(model.state_dict(), path)) or a "
                          "checkpoint dict that holds one"}));
+        const std::span<const pickle_id> top = tree.items(tree.root);
         std::string keys_text;
-        for (std::size_t i = 0; i < root.items.size(); i += 2) {
-            if (tree[root.items[i]].kind != pickle_kind::string)
-                fail(concat({"the file's top-level dict has a key that is not a string: ", pickle_repr(tree, root.items[i])}));
-            result.top_level.push_back({tree[root.items[i]].text, describe(tree, root.items[i + 1])});
+        for (std::size_t i = 0; i < top.size(); i += 2) {
+            if (tree[top[i]].kind != pickle_kind::string)
+                fail(concat({"the file's top-level dict has a key that is not a string: ", pickle_repr(tree, top[i])}));
+            result.top_level.push_back({std::string(tree.text(top[i])), describe(tree, top[i + 1])});
             if (i < 40)
                 keys_text += concat({i ? ", " : "", "'", escape_for_message(result.top_level.back().key, 60), "' (",
                                      result.top_level.back().description, ")"});
         }
-        if (root.items.size() > 40) keys_text += ", ...";
+        if (top.size() > 40) keys_text += ", ...";
 
         pickle_id state_dict = tree.root;
         if (!options_.state_dict_key.empty()) {
             state_dict = no_pickle_value;
-            for (std::size_t i = 0; i < root.items.size(); i += 2)
-                if (tree[root.items[i]].text == options_.state_dict_key) state_dict = root.items[i + 1];
+            for (std::size_t i = 0; i < top.size(); i += 2)
+                if (tree.text(top[i]) == options_.state_dict_key) state_dict = top[i + 1];
             if (state_dict == no_pickle_value)
                 fail(concat({"there is no key '", escape_for_message(options_.state_dict_key), "' at the top level; ",
-                             all_tensors(tree, root) ? "the file is a state_dict itself (leave read_options::state_dict_key "
-                                                       "empty); its keys are "
-                                                     : "its keys are ",
+                             all_tensors(tree, tree.root) ? "the file is a state_dict itself (leave read_options::state_dict_key "
+                                                            "empty); its keys are "
+                                                          : "its keys are ",
                              keys_text.empty() ? "none" : keys_text}));
-            if (tree[state_dict].kind != pickle_kind::dict || !all_tensors(tree, tree[state_dict]))
+            if (tree[state_dict].kind != pickle_kind::dict || !all_tensors(tree, state_dict))
                 fail(concat({"'", escape_for_message(options_.state_dict_key), "' holds ", describe(tree, state_dict),
                              ", not a state_dict (a dict of tensors)"}));
-        } else if (!all_tensors(tree, root)) {
+        } else if (!all_tensors(tree, tree.root)) {
             result.is_state_dict = false;  // a checkpoint dict: top_level says what it holds
             return;
         }
 
-        const pickle_value& entries = tree[state_dict];
+        const std::span<const pickle_id> entries = tree.items(state_dict);
         std::set<std::string_view> seen;
-        result.tensors.reserve(entries.items.size() / 2);
-        for (std::size_t i = 0; i < entries.items.size(); i += 2) {
-            const pickle_value& key = tree[entries.items[i]];
-            if (key.kind != pickle_kind::string)
-                fail(concat({"the state_dict has a key that is not a string: ", pickle_repr(tree, entries.items[i]),
+        result.tensors.reserve(entries.size() / 2);
+        for (std::size_t i = 0; i < entries.size(); i += 2) {
+            if (tree[entries[i]].kind != pickle_kind::string)
+                fail(concat({"the state_dict has a key that is not a string: ", pickle_repr(tree, entries[i]),
                              " (entry ", std::to_string(i / 2), ")"}));
-            if (!seen.insert(key.text).second)
-                fail(concat({"the state_dict has the key '", escape_for_message(key.text), "' twice"}));
-            result.tensors.push_back(make_tensor(key.text, tree[entries.items[i + 1]], tree));
+            const std::string_view key = tree.text(entries[i]);
+            if (!seen.insert(key).second)
+                fail(concat({"the state_dict has the key '", escape_for_message(key), "' twice"}));
+            result.tensors.push_back(make_tensor(std::string(key), entries[i + 1], tree));
         }
     }
 
-    checkpoint_tensor make_tensor(const std::string& key, const pickle_value& view, const pickle_tree& tree) const {
-        const pth_storage& s = storages_[std::size_t(tree[view.items[0]].number)];
+    checkpoint_tensor make_tensor(const std::string& key, pickle_id view, const pickle_tree& tree) const {
+        const pth_storage& s = storages_[std::size_t(tree[tree.tensor_storage(view)].number)];
         const std::string tensor = concat({"tensor '", escape_for_message(key), "'"});
         if (!s.readable)
             fail(concat({tensor, " has the storage type ", escape_for_message(s.class_name),
@@ -442,13 +456,14 @@ private:
         checkpoint_tensor t;
         t.key = key;
         t.dtype = s.type;
-        t.storage_offset = std::size_t(view.number);
-        const auto shape = view.shape();
-        const auto strides = view.strides();
+        const std::uint64_t offset = std::uint64_t(tree[view].number);
+        t.storage_offset = std::size_t(offset);
+        const std::vector<std::uint64_t> shape = tree.tensor_shape(view);
+        const std::vector<std::uint64_t> strides = tree.tensor_strides(view);
         t.shape.assign(shape.begin(), shape.end());
         t.strides.assign(strides.begin(), strides.end());
         const std::string layout = concat({"shape ", pth_dims_text(shape), ", stride ", pth_dims_text(strides),
-                                           ", storage offset ", std::to_string(view.number)});
+                                           ", storage offset ", std::to_string(offset)});
 
         // Overflow-checked: consumers compute numel() * element size and the farthest element freely.
         std::uint64_t numel = 1, bytes = 0;
@@ -457,7 +472,7 @@ private:
         if (numel == UINT64_MAX || __builtin_mul_overflow(numel, size_of(t.dtype), &bytes))
             fail(concat({tensor, " has the shape ", pth_dims_text(shape), ", whose element count overflows 64 bits: "
                          "the file is corrupted"}));
-        std::uint64_t last = std::uint64_t(view.number), span = 0, needed_bytes = 0;
+        std::uint64_t last = offset, span = 0, needed_bytes = 0;
         bool overflow = false;
         if (numel > 0) {
             for (std::size_t d = 0; d < shape.size(); ++d)
@@ -490,6 +505,7 @@ private:
     std::vector<pth_storage> storages_;
     std::function<pth_storage_bytes(const pth_storage&)> resolve_;
     std::map<pickle_id, std::string> descriptions_;
+    std::map<pickle_id, std::int64_t> storage_of_id_;  // persistent ids seen, and their storages
 };
 
 }  // namespace detail

@@ -210,20 +210,26 @@ struct state_dict_pickle {
 }  // namespace detail
 
 // Reads a weights file, whatever its format: a zip or legacy .pth (torch.save), or safetensors.
+// Byte 8 decides first, being '{' in every safetensors file (its JSON header starts there) and in
+// no .pth: a zip's byte 8 is its first record's compression method or entry count, a legacy
+// file's lies inside PyTorch's magic number or a pickle frame's length. Looking at byte 0 first
+// would not do: a safetensors header length of 0x280 starts the file with 0x80 0x02, as a pickle.
 inline checkpoint read_checkpoint(const std::filesystem::path& path, const read_options& options = {}) {
     shared_bytes bytes = detail::read_file(path);
     const std::span<const std::byte> b = bytes.data;
     auto byte_at = [&](std::size_t i) { return i < b.size() ? std::to_integer<unsigned>(b[i]) : 256u; };
-    if (detail::looks_like_zip(b) || (byte_at(0) == 0x80 && byte_at(1) == 0x02))  // zip, or a pickle (legacy)
-        return read_pth(std::move(bytes), path.string(), options);
     if (byte_at(8) == '{') {  // safetensors: an 8-byte header length, then the JSON header
         if (!options.state_dict_key.empty())
             throw format_error(detail::concat({"typenet: ", path.string(), " is a safetensors file, which holds "
                                                "tensors only: it has no key \"", options.state_dict_key, "\""}));
         return read_safetensors(std::move(bytes), path.string());
     }
+    // A zip; a legacy file; or another pickle, which read_pth says more about.
+    if (detail::looks_like_zip(b) || byte_at(0) == 0x80)
+        return read_pth(std::move(bytes), path.string(), options);
     throw format_error(detail::concat({"typenet: ", path.string(), " is neither a PyTorch checkpoint (torch.save: a "
-                                       "zip archive, or a pickle in the legacy format) nor a safetensors file"}));
+                                       "zip archive, or a pickle in the legacy format) nor a safetensors file",
+                                       b.empty() ? " (it is empty)" : ""}));
 }
 
 // Reads a weights file (see read_checkpoint) and loads it into the model (see load_state_dict).

@@ -14,6 +14,7 @@ Damaged files (a missing record, a short storage) are real checkpoints rewritten
 import collections
 import io
 import os
+import pickle
 import pathlib
 import sys
 import zipfile
@@ -213,6 +214,76 @@ small = collections.OrderedDict([("weight", torch.tensor([[1.0, 2.0, 3.0], [4.0,
 save_both("small", small)
 write_expected("small", small)
 write_expected("small_legacy", small)
+
+# Legacy files whose sys_info says little_endian: False. PyTorch's legacy writer always writes
+# storages little-endian (the size and the bytes), and torch.load never reads sys_info, so the file
+# holds the same bytes as small_legacy.pth but for that flag, and torch.load reads the same values.
+real_byteorder = sys.byteorder
+sys.byteorder = "big"
+try:
+    torch.save(small, out / "small_big_endian_legacy.pth", _use_new_zipfile_serialization=False)
+finally:
+    sys.byteorder = real_byteorder
+with open(out / "small_big_endian_legacy.pth", "rb") as f:
+    sys_info = [pickle.load(f) for _ in range(3)][2]
+assert sys_info["little_endian"] is False, sys_info
+assert all(torch.equal(a, b) for a, b in zip(torch.load(out / "small_big_endian_legacy.pth").values(), small.values()))
+write_expected("small_big_endian_legacy", small)
+
+# Pickle protocols 3 to 5 (torch.save's pickle_protocol): protocol 4 frames the stream and uses
+# SHORT_BINUNICODE, MEMOIZE and STACK_GLOBAL; 3 adds bytes objects (SHORT_BINBYTES); 5 writes what 4
+# does here (its out-of-band buffers need a buffer_callback, which torch.save does not pass).
+for protocol in (3, 4, 5):
+    small_with_bytes = {"model": small, "note": b"raw bytes"}
+    torch.save(small, out / f"small_protocol{protocol}.pth", pickle_protocol=protocol)
+    torch.save(small, out / f"small_protocol{protocol}_legacy.pth", pickle_protocol=protocol,
+               _use_new_zipfile_serialization=False)
+    torch.save(small_with_bytes, out / f"checkpoint_protocol{protocol}_legacy.pth", pickle_protocol=protocol,
+               _use_new_zipfile_serialization=False)
+    for name in (f"small_protocol{protocol}", f"small_protocol{protocol}_legacy", f"checkpoint_protocol{protocol}_legacy"):
+        write_expected(name, small)
+        assert (out / f"{name}.pth").read_bytes()[:2] in (bytes([0x80, protocol]), b"PK")
+
+
+# A legacy file with complex tensors next to the state_dict: each legacy storage is its element count
+# then its bytes, so reading the others needs the complex storages' true element size (8 and 16
+# bytes). Storages are written in the order of their keys (pointer-like numbers, sorted as strings),
+# so the file is saved again until a complex storage comes before one of the state_dict's.
+def legacy_storage_order(path):
+    """The storage classes of a legacy file, in the order its storages are written."""
+    types = {}
+
+    class Reader(pickle.Unpickler):
+        def persistent_load(self, pid):
+            types[pid[2]] = pid[1]
+            return None
+
+        def find_class(self, module, name):
+            if module == "torch._utils":
+                return lambda *args: None
+            return super().find_class(module, name)
+
+    with open(path, "rb") as f:
+        for _ in range(3):
+            pickle.load(f)
+        Reader(f).load()
+        keys = pickle.load(f)
+    return [types[k].__name__ for k in keys]
+
+
+for attempt in range(100):
+    extra = [torch.arange(3.0).to(torch.complex64) * (1 + 2j) for _ in range(4)] + \
+            [torch.ones(2, dtype=torch.complex128) for _ in range(4)]
+    torch.save({"model": small, "extra": extra}, out / "complex_legacy.pth", _use_new_zipfile_serialization=False)
+    order = legacy_storage_order(out / "complex_legacy.pth")
+    first_complex = min(i for i, name in enumerate(order) if name.startswith("Complex"))
+    if any(not name.startswith("Complex") for name in order[first_complex:]):
+        break
+else:
+    raise RuntimeError("no complex storage came before a state_dict storage in 100 attempts")
+loaded = torch.load(out / "complex_legacy.pth")
+assert all(torch.equal(a, b) for a, b in zip(loaded["model"].values(), small.values()))
+write_expected("complex_legacy", small)
 
 # What typenet must refuse, made by PyTorch:
 torch.jit.save(torch.jit.script(model), out / "torchscript.pt")

@@ -58,6 +58,28 @@ out, _ = run(str(safetensors_file))
 assert out == [f"file: {safetensors_file}", "format: safetensors", "metadata: format = pt", "fc.weight float32 [3, 2]",
                "fc.bias float64 [3]", "steps int64 []", "total: 3 tensors, 56 bytes"], "\n".join(out)
 
+# Keys and metadata that hold control characters print escaped: a newline cannot forge a line of
+# output, an escape sequence cannot reach the terminal. Valid UTF-8 prints as it is. The suggested
+# command quotes the key for the shell (bash's $'...' when it holds control characters).
+hostile_keys = ["a\nb total: 0 tensors, 0 bytes", "\x1b[8mhidden", "tab\there", "caf\u00e9", "back\\slash", "c1\u0085"]
+hostile = files / "hostile_keys.pth"
+torch.save({key: torch.zeros(1) for key in hostile_keys}, hostile)
+out, _ = run(str(hostile))
+assert out == [f"file: {hostile}", "format: PyTorch zip (torch.save)", "a\\nb total: 0 tensors, 0 bytes float32 [1]",
+               "\\x1b[8mhidden float32 [1]", "tab\\there float32 [1]", "caf\u00e9 float32 [1]",
+               "back\\\\slash float32 [1]", "c1\\u0085 float32 [1]", "total: 6 tensors, 24 bytes"], "\n".join(out)
+hostile_metadata = files / "hostile_metadata.safetensors"
+safetensors_writer.write(str(hostile_metadata), [("w\r", torch.ones(1))], metadata={"format\n": "pt\x1b]0;title\x07"})
+out, _ = run(str(hostile_metadata))
+assert out == [f"file: {hostile_metadata}", "format: safetensors", "metadata: format\\n = pt\\x1b]0;title\\x07",
+               "w\\r float32 [1]", "total: 1 tensor, 4 bytes"], "\n".join(out)
+checkpoint_dict = files / "hostile_checkpoint.pth"
+torch.save({"model\n": {"w": torch.zeros(1)}, "note": "\x1b[2J"}, checkpoint_dict)
+out, _ = run(str(checkpoint_dict))
+assert out[2:] == ["checkpoint dict, 2 top-level keys:", "  model\\n: dict of 1 tensor", "  note: str '\\x1b[2J'",
+                   f"to list the tensors of a state_dict in it: typenet-inspect {checkpoint_dict} --key $'model\\n'"], \
+    "\n".join(out)
+
 # Errors go to stderr with status 1.
 out, err = run(str(files / "torchscript.pt"), status=1)
 assert out == [] and "TorchScript" in err, err

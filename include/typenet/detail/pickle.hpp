@@ -1,12 +1,22 @@
 // A restricted unpickler for the data.pkl of PyTorch checkpoints. It never executes anything: it
-// accepts the opcodes and globals of torch's weights_only loader and builds a tree of plain values
-// (None, bools, ints, floats, strings, tuples, lists, dicts, tensors, storages). Everything else is
-// refused with a message naming the opcode or the global and its byte offset.
+// accepts the opcodes and globals of torch's weights_only loader, plus the protocol 3 and 4 opcodes
+// torch.save writes with pickle_protocol=3 or 4 (FRAME, MEMOIZE, STACK_GLOBAL, short strings,
+// bytes), and builds a tree of plain values (None, bools, ints, floats, strings, bytes, tuples,
+// lists, dicts, sets, tensors, storages). Everything else is refused with a message naming the
+// opcode or the global and its byte offset.
 //
 // Hostile input is expected. Parsing is a loop over opcodes, never recursion; nesting depth, memo
-// indices and string lengths are checked before anything is allocated, and the tree lives in one
-// vector that children reference by index, so destroying it is flat and cycles (a list that contains
-// itself through the memo) are harmless.
+// indices and string lengths are checked before anything is allocated. Values are 24 bytes, in
+// blocks that never move; their strings and items live in two pools of the tree, children are
+// referenced by index, so destroying the tree is flat and cycles (a list that contains itself
+// through the memo) are harmless. None, booleans, the empty tuple and the integers 0 to 255 are
+// made once and shared, as Python does.
+//
+// Memory is bounded: the tree and the parser's stacks together never hold more than
+// unpickle_memory_per_byte (24) bytes per byte of pickle read so far, plus unpickle_memory_base
+// (1 MiB); a pickle that needs more is refused with a format_error saying so. torch.save's pickles
+// need less than 10 bytes per byte (measured: 4 for a state_dict, 8 for a checkpoint dict with an
+// optimizer's state and a list of 100,000 ints).
 #pragma once
 
 #include <algorithm>
@@ -16,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,48 +42,90 @@ using pickle_id = std::uint32_t;
 inline constexpr pickle_id no_pickle_value = 0xFFFFFFFFu;
 // More dimensions than any tensor has (PyTorch's CUDA kernels stop at 25).
 inline constexpr std::size_t max_tensor_rank = 64;
+// The memory limit (see above), documented in the README.
+inline constexpr std::size_t unpickle_memory_per_byte = 24;
+inline constexpr std::size_t unpickle_memory_base = std::size_t(1) << 20;
 
 enum class pickle_kind : unsigned char {
     none,
-    boolean,
+    boolean,      // `number` 0 or 1
     integer,      // fits in int64: `number`
-    big_integer,  // LONG1 wider than int64: little-endian two's complement bytes in `text`
-    floating,     // `real`
-    string,       // BINUNICODE, or SHORT_BINSTRING (Python 2's str): `text`
-    tuple,        // `items`
+    big_integer,  // LONG1 wider than int64: little-endian two's complement bytes, tree.text(id)
+    floating,     // real()
+    string,       // BINUNICODE and the like, or SHORT_BINSTRING (Python 2's str): tree.text(id)
+    bytes,        // SHORT_BINBYTES, BINBYTES, BINBYTES8: tree.text(id)
+    tuple,        // tree.items(id)
     list,
-    dict,         // `items` alternate key, value, in insertion order; `ordered` for an OrderedDict
+    dict,         // tree.items(id) alternate key, value, in insertion order; `ordered` for an OrderedDict
     set,
-    global,       // an allowed global not called: a dtype (torch.float32), a storage class...; `text` "module.name"
+    global,       // an allowed global not called: a dtype (torch.float32), a storage class...; tree.text(id) "module.name"
     object,       // a torch object kept as text: torch.device('cuda:0')
     storage,      // a persistent id the caller resolved: `number` is the caller's storage index
-    tensor,       // _rebuild_tensor_v2(...): `items[0]` the storage, `number` the storage offset,
-                  // `dims` the shape then the strides
+    tensor,       // _rebuild_tensor_v2(...): `number` the storage offset; tree.tensor_storage(id),
+                  // tree.tensor_shape(id), tree.tensor_strides(id)
 };
 
 struct pickle_value {
     pickle_kind kind = pickle_kind::none;
-    bool ordered = false;
-    std::int64_t number = 0;
-    double real = 0;
-    std::string text;
-    std::vector<pickle_id> items;
-    std::vector<std::uint64_t> dims;
-    pickle_id attributes = no_pickle_value;  // dict: the state BUILD set (an OrderedDict's _metadata)
-    std::size_t position = 0;                // byte offset of the opcode that made it
-    std::uint32_t height = 0;                // nesting levels below it, as far as parsing saw
+    bool ordered = false;        // dict: an OrderedDict
+    std::uint32_t height = 0;    // nesting levels below it, as far as parsing saw
+    std::uint32_t count = 0;     // a container's items; a text's bytes
+    std::uint32_t first = 0;     // a container's first item, a text's first byte, in the tree's pools; a tensor's arguments
+    std::int64_t number = 0;     // see pickle_kind; a floating's bits; list, dict, set: capacity, and attributes << 32
 
-    std::size_t rank() const { return dims.size() / 2; }
-    std::span<const std::uint64_t> shape() const { return std::span(dims).first(rank()); }
-    std::span<const std::uint64_t> strides() const { return std::span(dims).subspan(rank()); }
+    double real() const { return std::bit_cast<double>(number); }
 };
 
-struct pickle_tree {
-    std::vector<pickle_value> values;
+class unpickler;
+
+class pickle_tree {
+public:
     pickle_id root = no_pickle_value;
     std::size_t end = 0;  // offset just past STOP, relative to the bytes parsed
 
-    const pickle_value& operator[](pickle_id id) const { return values[id]; }
+    std::size_t size() const { return count_; }
+    const pickle_value& operator[](pickle_id id) const { return blocks_[id / block_size][id % block_size]; }
+
+    // A string's, bytes', big integer's, global's or object's text; empty for other kinds.
+    std::string_view text(pickle_id id) const {
+        const pickle_value& v = (*this)[id];
+        const bool has_text = v.kind == pickle_kind::string || v.kind == pickle_kind::bytes ||
+                              v.kind == pickle_kind::big_integer || v.kind == pickle_kind::global ||
+                              v.kind == pickle_kind::object;
+        return has_text && v.count ? std::string_view(chars_.data() + v.first, v.count) : std::string_view();
+    }
+    // A tuple's, list's, set's items; a dict's keys and values, alternating; empty for other kinds.
+    std::span<const pickle_id> items(pickle_id id) const {
+        const pickle_value& v = (*this)[id];
+        const bool has_items = v.kind == pickle_kind::tuple || v.kind == pickle_kind::list ||
+                               v.kind == pickle_kind::dict || v.kind == pickle_kind::set;
+        return has_items && v.count ? std::span<const pickle_id>(items_.data() + v.first, v.count)
+                                    : std::span<const pickle_id>();
+    }
+    // The state BUILD gave a dict (an OrderedDict's _metadata), or no_pickle_value.
+    pickle_id attributes(pickle_id id) const {
+        const pickle_value& v = (*this)[id];
+        return v.kind == pickle_kind::dict ? pickle_id(std::uint64_t(v.number) >> 32) : no_pickle_value;
+    }
+    // A tensor's storage (a storage value), shape and strides, checked when the tensor was made.
+    pickle_id tensor_storage(pickle_id id) const { return items((*this)[id].first)[0]; }
+    std::vector<std::uint64_t> tensor_shape(pickle_id id) const { return integers(items((*this)[id].first)[2]); }
+    std::vector<std::uint64_t> tensor_strides(pickle_id id) const { return integers(items((*this)[id].first)[3]); }
+
+private:
+    friend class unpickler;
+    static constexpr std::size_t block_size = 1024;
+
+    std::vector<std::uint64_t> integers(pickle_id tuple) const {
+        std::vector<std::uint64_t> out;
+        for (pickle_id item : items(tuple)) out.push_back(std::uint64_t((*this)[item].number));
+        return out;
+    }
+
+    std::vector<std::unique_ptr<pickle_value[]>> blocks_;
+    std::size_t count_ = 0;
+    std::vector<char> chars_;
+    std::vector<pickle_id> items_;
 };
 
 // Resolves a persistent id (BINPERSID): gets the tree and the id's value, returns the caller's index
@@ -147,63 +200,78 @@ constexpr bool is_allowed_global(std::string_view module, std::string_view name)
 
 class unpickler {
 public:
-    unpickler(std::span<const std::byte> bytes, const unpickle_options& options) : in_(bytes), options_(options) {}
+    unpickler(std::span<const std::byte> bytes, const unpickle_options& options) : in_(bytes), options_(options) {
+        // Shared values, made once (the bytes they take count in the 1 MiB every pickle may use).
+        none_ = make(pickle_kind::none);
+        true_ = make(pickle_kind::boolean);
+        value(true_).number = 1;
+        false_ = make(pickle_kind::boolean);
+        empty_tuple_ = make(pickle_kind::tuple);
+        small_integers_.assign(256, no_pickle_value);
+    }
 
     pickle_tree run() {
-        std::size_t pos = 0;
         for (;;) {
-            if (pos >= in_.size())
-                fail(pos, "the pickle ends without a STOP opcode (the data are truncated)");
-            const std::size_t start = pos;
-            const auto op = static_cast<unsigned char>(in_[pos++]);
+            if (pos_ >= in_.size())
+                fail(pos_, "the pickle ends without a STOP opcode (the data are truncated)");
+            const std::size_t start = pos_;
+            const auto op = static_cast<unsigned char>(in_[pos_++]);
             op_start_ = start;
             switch (op) {
                 case 0x80: {  // PROTO
-                    const std::uint64_t version = take(pos, 1, op);
+                    const std::uint64_t version = take(1, op);
                     if (version > 5) fail(start, concat({"pickle protocol ", std::to_string(version), " does not exist"}));
+                    break;
+                }
+                case 0x95: {  // FRAME: the length of the next opcodes, for buffered reading; nothing to do
+                    const std::uint64_t length = take(8, op);
+                    if (length > in_.size() - pos_)
+                        fail(start, concat({"FRAME announces ", std::to_string(length), " bytes but ",
+                                            std::to_string(in_.size() - pos_), " are left (the data are truncated)"}));
                     break;
                 }
                 case '.': {  // STOP
                     tree_.root = pop(op);
-                    tree_.end = pos;
+                    tree_.end = pos_;
                     return std::move(tree_);
                 }
                 case '(': {  // MARK
                     if (marks_.size() >= options_.max_depth) too_deep(start);
+                    grow(marks_, 1);
                     marks_.push_back(stack_.size());
                     break;
                 }
-                case 'N': push(make(pickle_kind::none)); break;
-                case 0x88: case 0x89: {  // NEWTRUE, NEWFALSE
-                    const pickle_id v = make(pickle_kind::boolean);
-                    tree_.values[v].number = op == 0x88;
-                    push(v);
-                    break;
-                }
-                case 'J': push_integer(std::int32_t(std::uint32_t(take(pos, 4, op)))); break;  // BININT: signed
-                case 'K': push_integer(std::int64_t(take(pos, 1, op))); break;                  // BININT1
-                case 'M': push_integer(std::int64_t(take(pos, 2, op))); break;                  // BININT2
-                case 0x8a: push_long(pos, op); break;                                           // LONG1
+                case 'N': push(none_); break;
+                case 0x88: push(true_); break;   // NEWTRUE
+                case 0x89: push(false_); break;  // NEWFALSE
+                case 'J': push_integer(std::int32_t(std::uint32_t(take(4, op)))); break;  // BININT: signed
+                case 'K': push_integer(std::int64_t(take(1, op))); break;                  // BININT1
+                case 'M': push_integer(std::int64_t(take(2, op))); break;                  // BININT2
+                case 0x8a: push_long(op); break;                                           // LONG1
                 case 'G': {  // BINFLOAT: big-endian IEEE double
-                    need(pos, 8, op);
+                    need(8, op);
                     std::uint64_t bits = 0;
-                    for (std::size_t i = 0; i < 8; ++i) bits = bits << 8 | std::uint64_t(in_[pos + i]);
-                    pos += 8;
+                    for (std::size_t i = 0; i < 8; ++i) bits = bits << 8 | std::uint64_t(in_[pos_ + i]);
+                    pos_ += 8;
                     const pickle_id v = make(pickle_kind::floating);
-                    tree_.values[v].real = std::bit_cast<double>(bits);
+                    value(v).number = std::int64_t(bits);
                     push(v);
                     break;
                 }
-                case 'X': push_string(pos, std::size_t(take(pos, 4, op)), op); break;  // BINUNICODE
-                case 'U': push_string(pos, std::size_t(take(pos, 1, op)), op); break;  // SHORT_BINSTRING
-                case ')': push(make(pickle_kind::tuple)); break;
+                case 'X': push_text(pickle_kind::string, take(4, op), op); break;     // BINUNICODE
+                case 0x8c: push_text(pickle_kind::string, take(1, op), op); break;    // SHORT_BINUNICODE
+                case 0x8d: push_text(pickle_kind::string, take(8, op), op); break;    // BINUNICODE8
+                case 'U': push_text(pickle_kind::string, take(1, op), op); break;     // SHORT_BINSTRING
+                case 'C': push_text(pickle_kind::bytes, take(1, op), op); break;      // SHORT_BINBYTES
+                case 'B': push_text(pickle_kind::bytes, take(4, op), op); break;      // BINBYTES
+                case 0x8e: push_text(pickle_kind::bytes, take(8, op), op); break;     // BINBYTES8
+                case ')': push(empty_tuple_); break;
                 case ']': push(make(pickle_kind::list)); break;
                 case '}': push(make(pickle_kind::dict)); break;
                 case 0x8f: push(make(pickle_kind::set)); break;
                 case 't': {  // TUPLE
                     const std::size_t mark = pop_mark(op);
-                    const pickle_id v = make(pickle_kind::tuple);
-                    for (std::size_t i = mark; i < stack_.size(); ++i) add_item(v, stack_[i]);
+                    const pickle_id v = make_tuple(std::span(stack_).subspan(mark));
                     stack_.resize(mark);
                     push(v);
                     break;
@@ -211,9 +279,16 @@ public:
                 case 0x85: case 0x86: case 0x87: {  // TUPLE1, TUPLE2, TUPLE3
                     const std::size_t count = std::size_t(op - 0x84);
                     if (frame_size() < count) underflow(op);
-                    const pickle_id v = make(pickle_kind::tuple);
-                    for (std::size_t i = stack_.size() - count; i < stack_.size(); ++i) add_item(v, stack_[i]);
+                    const pickle_id v = make_tuple(std::span(stack_).last(count));
                     stack_.resize(stack_.size() - count);
+                    push(v);
+                    break;
+                }
+                case 0x91: {  // FROZENSET: a set of the items since the MARK
+                    const std::size_t mark = pop_mark(op);
+                    const pickle_id v = make(pickle_kind::set);
+                    for (std::size_t i = mark; i < stack_.size(); ++i) add_item(v, stack_[i]);
+                    stack_.resize(mark);
                     push(v);
                     break;
                 }
@@ -222,35 +297,40 @@ public:
                     add_item(target(pickle_kind::list, op), item);
                     break;
                 }
-                case 'e': {  // APPENDS
-                    const std::size_t mark = pop_mark(op);
-                    const pickle_id list = target_below(mark, pickle_kind::list, op);
-                    for (std::size_t i = mark; i < stack_.size(); ++i) add_item(list, stack_[i]);
-                    stack_.resize(mark);
-                    break;
-                }
+                case 'e': add_marked(pickle_kind::list, op); break;  // APPENDS
+                case 0x90: add_marked(pickle_kind::set, op); break;  // ADDITEMS
                 case 's': {  // SETITEM
-                    const pickle_id value = pop(op);
+                    const pickle_id v = pop(op);
                     const pickle_id key = pop(op);
                     const pickle_id dict = target(pickle_kind::dict, op);
                     add_item(dict, key);
-                    add_item(dict, value);
+                    add_item(dict, v);
                     break;
                 }
                 case 'u': {  // SETITEMS
-                    const std::size_t mark = pop_mark(op);
-                    if ((stack_.size() - mark) % 2 != 0)
+                    if (!marks_.empty() && (stack_.size() - marks_.back()) % 2 != 0)
                         fail(start, "SETITEMS with an odd number of items: a key without a value");
-                    const pickle_id dict = target_below(mark, pickle_kind::dict, op);
-                    for (std::size_t i = mark; i < stack_.size(); ++i) add_item(dict, stack_[i]);
-                    stack_.resize(mark);
+                    add_marked(pickle_kind::dict, op);
                     break;
                 }
-                case 'q': memo_put(take(pos, 1, op), op); break;  // BINPUT
-                case 'r': memo_put(take(pos, 4, op), op); break;  // LONG_BINPUT
-                case 'h': memo_get(take(pos, 1, op)); break;      // BINGET
-                case 'j': memo_get(take(pos, 4, op)); break;      // LONG_BINGET
-                case 'c': global(pos); break;
+                case 'q': memo_put(take(1, op), op); break;  // BINPUT
+                case 'r': memo_put(take(4, op), op); break;  // LONG_BINPUT
+                case 0x94: memo_put(memo_.size(), op); break;  // MEMOIZE: the next index
+                case 'h': memo_get(take(1, op)); break;      // BINGET
+                case 'j': memo_get(take(4, op)); break;      // LONG_BINGET
+                case 'c': {  // GLOBAL: module and name, each ending with a newline
+                    const std::string_view module = line();
+                    global(module, line());
+                    break;
+                }
+                case 0x93: {  // STACK_GLOBAL: module and name from the stack
+                    const pickle_id name = pop(op);
+                    const pickle_id module = pop(op);
+                    if (value(module).kind != pickle_kind::string || value(name).kind != pickle_kind::string)
+                        fail(start, concat({"STACK_GLOBAL needs two strings, not ", describe(module), " and ", describe(name)}));
+                    global(tree_.text(module), tree_.text(name));
+                    break;
+                }
                 case 'R': reduce(op); break;
                 case 0x81: new_object(op); break;  // NEWOBJ
                 case 'b': build(op); break;
@@ -260,8 +340,8 @@ public:
                     if (name.empty())
                         fail(start, concat({"byte ", hex8(op), " is not a pickle opcode (the data are corrupted)"}));
                     fail(start, concat({"opcode ", name, " (", hex8(op),
-                                        ") is not supported: typenet reads the pickle protocol 2 subset that torch.save "
-                                        "writes and torch's weights_only loader accepts"}));
+                                        ") is not supported: typenet reads the pickle opcodes that torch.save writes "
+                                        "(protocols 2 to 5) and torch's weights_only loader accepts"}));
                 }
             }
         }
@@ -285,29 +365,72 @@ private:
                           " levels deep; checkpoints never are, so the file is corrupted or hostile"}));
     }
 
-    void need(std::size_t pos, std::size_t count, unsigned char op) const {
-        if (in_.size() - pos < count)
+    // ---- memory: every allocation is counted against the limit first ----
+
+    std::size_t memory_limit() const { return unpickle_memory_per_byte * pos_ + unpickle_memory_base; }
+    void check_memory(std::size_t needed) const {
+        if (needed > memory_limit())
+            fail(op_start_, concat({"reading this pickle needs more than ", std::to_string(memory_limit()),
+                                    " bytes of memory after ", std::to_string(pos_),
+                                    " bytes of it; typenet allows a pickle 24 bytes of memory per byte plus 1 MiB "
+                                    "(torch.save's pickles need less than 10), so the file is corrupted or hostile"}));
+    }
+    // Room for `extra` more elements, growing by half (the old and the new buffer are both held while
+    // it moves). Pools indexed by 32 bits stay below 2^32 elements.
+    template <class T>
+    void grow(std::vector<T>& v, std::size_t extra) {
+        if (v.capacity() - v.size() >= extra) return;
+        const std::size_t wanted = std::max({v.size() + extra, v.capacity() + v.capacity() / 2, std::size_t(16)});
+        if (wanted > no_pickle_value) fail(op_start_, "more than 4 billion values, items or bytes of text");
+        check_memory(used_ + wanted * sizeof(T));
+        const std::size_t before = v.capacity();
+        v.reserve(wanted);
+        used_ += (v.capacity() - before) * sizeof(T);
+    }
+
+    // ---- reading the input ----
+
+    void need(std::size_t count, unsigned char op) const {
+        if (in_.size() - pos_ < count)
             fail(op_start_, concat({pickle_opcode_name(op), " needs ", std::to_string(count), " bytes but ",
-                                    std::to_string(in_.size() - pos), " are left (the data are truncated)"}));
+                                    std::to_string(in_.size() - pos_), " are left (the data are truncated)"}));
     }
-    std::uint64_t take(std::size_t& pos, std::size_t count, unsigned char op) const {
-        need(pos, count, op);
-        const std::uint64_t value = load_little_endian(in_.data() + pos, count);
-        pos += count;
-        return value;
+    std::uint64_t take(std::size_t count, unsigned char op) {
+        need(count, op);
+        const std::uint64_t v = load_little_endian(in_.data() + pos_, count);
+        pos_ += count;
+        return v;
     }
+    std::string_view line() {
+        const auto* first = reinterpret_cast<const char*>(in_.data() + pos_);
+        const std::string_view rest(first, in_.size() - pos_);
+        const std::size_t newline = rest.find('\n');
+        if (newline == std::string_view::npos) fail(op_start_, "GLOBAL's name does not end (the data are truncated)");
+        pos_ += newline + 1;
+        return rest.substr(0, newline);
+    }
+
+    // ---- values ----
 
     pickle_id make(pickle_kind kind) {
-        // Every value comes from an opcode of at least one byte, so this bounds memory by the input size.
-        if (tree_.values.size() >= no_pickle_value) fail(op_start_, "too many values");
-        pickle_value& v = tree_.values.emplace_back();
-        v.kind = kind;
-        v.position = options_.base_offset + op_start_;
-        return pickle_id(tree_.values.size() - 1);
+        if (tree_.count_ >= no_pickle_value) fail(op_start_, "too many values");
+        if (tree_.count_ % pickle_tree::block_size == 0) {
+            grow(tree_.blocks_, 1);
+            check_memory(used_ + pickle_tree::block_size * sizeof(pickle_value));
+            tree_.blocks_.push_back(std::make_unique<pickle_value[]>(pickle_tree::block_size));
+            used_ += pickle_tree::block_size * sizeof(pickle_value);
+        }
+        const pickle_id id = pickle_id(tree_.count_++);
+        value(id).kind = kind;
+        return id;
     }
-    pickle_value& value(pickle_id id) { return tree_.values[id]; }
+    // Values never move (blocks), so references stay valid while others are made.
+    pickle_value& value(pickle_id id) { return tree_.blocks_[id / pickle_tree::block_size][id % pickle_tree::block_size]; }
 
-    void push(pickle_id id) { stack_.push_back(id); }
+    void push(pickle_id id) {
+        grow(stack_, 1);
+        stack_.push_back(id);
+    }
     std::size_t frame_size() const { return stack_.size() - (marks_.empty() ? 0 : marks_.back()); }
     pickle_id pop(unsigned char op) {
         if (frame_size() == 0) underflow(op);
@@ -327,46 +450,92 @@ private:
         if (frame_size() == 0) underflow(op);
         return check_target(stack_.back(), kind, op);
     }
-    // The container just below a MARK whose frame an opcode ended (APPENDS, SETITEMS).
-    pickle_id target_below(std::size_t mark, pickle_kind kind, unsigned char op) {
-        if (mark == 0 || mark - 1 < (marks_.empty() ? 0 : marks_.back())) underflow(op);
-        return check_target(stack_[mark - 1], kind, op);
-    }
     pickle_id check_target(pickle_id id, pickle_kind kind, unsigned char op) {
         if (value(id).kind != kind)
-            fail(op_start_, concat({pickle_opcode_name(op), " needs a ", kind == pickle_kind::list ? "list" : "dict",
+            fail(op_start_, concat({pickle_opcode_name(op), " needs a ",
+                                    kind == pickle_kind::list ? "list" : kind == pickle_kind::dict ? "dict" : "set",
                                     " to add to, but finds ", describe(id)}));
         return id;
     }
+    // APPENDS, SETITEMS, ADDITEMS: the items since the MARK go into the container just below it.
+    void add_marked(pickle_kind kind, unsigned char op) {
+        const std::size_t mark = pop_mark(op);
+        if (mark == 0 || mark - 1 < (marks_.empty() ? 0 : marks_.back())) underflow(op);
+        const pickle_id container = check_target(stack_[mark - 1], kind, op);
+        for (std::size_t i = mark; i < stack_.size(); ++i) add_item(container, stack_[i]);
+        stack_.resize(mark);
+    }
+    void note_height(pickle_value& container, pickle_id item) {
+        const std::uint32_t height = value(item).height + 1;
+        if (height > container.height) {
+            if (height > options_.max_depth) too_deep(op_start_);
+            container.height = height;
+        }
+    }
+    // A tuple of the given items, contiguous in the item pool (tuples never change).
+    pickle_id make_tuple(std::span<const pickle_id> items) {
+        if (items.empty()) return empty_tuple_;
+        const pickle_id t = make(pickle_kind::tuple);
+        grow(tree_.items_, items.size());
+        pickle_value& v = value(t);
+        v.first = std::uint32_t(tree_.items_.size());
+        v.count = std::uint32_t(items.size());
+        for (pickle_id item : items) {
+            note_height(v, item);
+            tree_.items_.push_back(item);
+        }
+        return t;
+    }
+    // Appends to a list, dict or set. Its items are contiguous in the pool, with room to grow: when
+    // full, they move to the pool's end with twice the room (or grow in place if already there).
     void add_item(pickle_id container, pickle_id item) {
         pickle_value& c = value(container);
-        c.items.push_back(item);
-        const std::uint32_t height = value(item).height + 1;
-        if (height > c.height) {
-            if (height > options_.max_depth) too_deep(op_start_);
-            c.height = height;
+        note_height(c, item);
+        std::vector<pickle_id>& pool = tree_.items_;
+        const std::uint32_t capacity = std::uint32_t(std::uint64_t(c.number) & 0xFFFFFFFFu);
+        if (c.count == capacity) {
+            const std::size_t room = std::max<std::size_t>(4, 2 * std::size_t(capacity));
+            if (capacity > 0 && c.first + capacity == pool.size()) {
+                grow(pool, room - capacity);
+                pool.resize(pool.size() + room - capacity);
+            } else {
+                grow(pool, room);
+                const std::size_t moved = pool.size();
+                pool.resize(moved + room);
+                std::copy_n(pool.begin() + c.first, c.count, pool.begin() + std::ptrdiff_t(moved));
+                c.first = std::uint32_t(moved);
+            }
+            c.number = std::int64_t((std::uint64_t(c.number) & ~std::uint64_t(0xFFFFFFFFu)) | room);
         }
+        pool[c.first + c.count++] = item;
     }
 
     void push_integer(std::int64_t number) {
+        if (number >= 0 && number < 256) {
+            pickle_id& shared = small_integers_[std::size_t(number)];
+            if (shared == no_pickle_value) {
+                shared = make(pickle_kind::integer);
+                value(shared).number = number;
+            }
+            push(shared);
+            return;
+        }
         const pickle_id v = make(pickle_kind::integer);
         value(v).number = number;
         push(v);
     }
-    void push_long(std::size_t& pos, unsigned char op) {  // LONG1: little-endian two's complement
-        const std::size_t length = std::size_t(take(pos, 1, op));
-        need(pos, length, op);
-        const std::span<const std::byte> digits = in_.subspan(pos, length);
-        pos += length;
+    void push_long(unsigned char op) {  // LONG1: little-endian two's complement
+        const std::size_t length = std::size_t(take(1, op));
+        need(length, op);
+        const std::span<const std::byte> digits = in_.subspan(pos_, length);
+        pos_ += length;
         const bool negative = length > 0 && (std::to_integer<unsigned>(digits[length - 1]) & 0x80) != 0;
         const std::byte sign_byte = negative ? std::byte{0xFF} : std::byte{0};
         bool fits = true;  // bytes past the eighth only repeat the sign, and the eighth carries it
         for (std::size_t i = 8; i < length; ++i) fits = fits && digits[i] == sign_byte;
         if (length > 8) fits = fits && ((std::to_integer<unsigned>(digits[7]) & 0x80) != 0) == negative;
         if (!fits) {
-            const pickle_id v = make(pickle_kind::big_integer);
-            value(v).text.assign(reinterpret_cast<const char*>(digits.data()), length);
-            push(v);
+            push(make_text(pickle_kind::big_integer, std::string_view(reinterpret_cast<const char*>(digits.data()), length)));
             return;
         }
         std::uint64_t bits = negative ? ~std::uint64_t(0) : 0;
@@ -376,21 +545,33 @@ private:
         }
         push_integer(std::bit_cast<std::int64_t>(bits));
     }
-    void push_string(std::size_t& pos, std::size_t length, unsigned char op) {
-        need(pos, length, op);  // before allocating: a length field cannot ask for more than is there
-        const pickle_id v = make(pickle_kind::string);
-        value(v).text.assign(reinterpret_cast<const char*>(in_.data() + pos), length);
-        pos += length;
-        push(v);
+    pickle_id make_text(pickle_kind kind, std::string_view text) {
+        const pickle_id v = make(kind);
+        grow(tree_.chars_, text.size());
+        value(v).first = std::uint32_t(tree_.chars_.size());
+        value(v).count = std::uint32_t(text.size());
+        tree_.chars_.insert(tree_.chars_.end(), text.begin(), text.end());
+        return v;
+    }
+    void push_text(pickle_kind kind, std::uint64_t length, unsigned char op) {
+        if (length > in_.size() - pos_)  // before allocating: a length field cannot ask for more than is there
+            fail(op_start_, concat({pickle_opcode_name(op), " needs ", std::to_string(length), " bytes but ",
+                                    std::to_string(in_.size() - pos_), " are left (the data are truncated)"}));
+        const std::string_view text(reinterpret_cast<const char*>(in_.data() + pos_), std::size_t(length));
+        pos_ += std::size_t(length);
+        push(make_text(kind, text));
     }
 
     void memo_put(std::uint64_t index, unsigned char op) {
         if (frame_size() == 0) underflow(op);
-        // Picklers number the memo from 0, one entry per PUT, so a valid index is below the input size.
-        if (index >= in_.size())
+        // Picklers number the memo from 0, one entry per PUT, so a valid index is below the bytes read.
+        if (index >= pos_)
             fail(op_start_, concat({"memo index ", std::to_string(index), " is larger than a pickle of ",
-                                    std::to_string(in_.size()), " bytes can use"}));
-        if (index >= memo_.size()) memo_.resize(std::size_t(index) + 1, no_pickle_value);
+                                    std::to_string(pos_), " bytes so far can use"}));
+        if (index >= memo_.size()) {
+            grow(memo_, std::size_t(index) + 1 - memo_.size());
+            memo_.resize(std::size_t(index) + 1, no_pickle_value);
+        }
         memo_[std::size_t(index)] = stack_.back();
     }
     void memo_get(std::uint64_t index) {
@@ -399,39 +580,26 @@ private:
         push(memo_[std::size_t(index)]);
     }
 
-    std::string_view line(std::size_t& pos) {
-        const auto* first = reinterpret_cast<const char*>(in_.data() + pos);
-        const std::string_view rest(first, in_.size() - pos);
-        const std::size_t newline = rest.find('\n');
-        if (newline == std::string_view::npos) fail(op_start_, "GLOBAL's name does not end (the data are truncated)");
-        pos += newline + 1;
-        return rest.substr(0, newline);
-    }
-    void global(std::size_t& pos) {
-        const std::string_view module = line(pos);
-        const std::string_view name = line(pos);
+    void global(std::string_view module, std::string_view name) {
         if (!is_allowed_global(module, name))
             fail(op_start_,
-                 concat({"refusing the global ", escape_for_message(module), ".", escape_for_message(name), " (GLOBAL '", escape_for_message(module),
-                         " ", escape_for_message(name),
+                 concat({"refusing the global ", escape_for_message(module), ".", escape_for_message(name), " (GLOBAL '",
+                         escape_for_message(module), " ", escape_for_message(name),
                          "'). typenet never runs code from a file: it accepts only the torch types, tensor rebuild "
                          "functions and collections.OrderedDict that tensors and plain data need. A file that holds a "
                          "whole pickled model (torch.save(model)) must be saved as torch.save(model.state_dict(), path)."}));
-        const pickle_id v = make(pickle_kind::global);
-        value(v).text = concat({module, ".", name});
-        push(v);
+        push(make_text(pickle_kind::global, concat({module, ".", name})));
     }
 
-    // The elements of a tuple argument, checked to be between min_count and max_count values. A copy:
-    // making values may move the tree's storage.
-    std::vector<pickle_id> tuple_items(pickle_id args, std::size_t min_count, std::size_t max_count,
-                                              std::string_view callee) {
+    // The elements of a tuple argument, checked to be between min_count and max_count values.
+    std::span<const pickle_id> tuple_items(pickle_id args, std::size_t min_count, std::size_t max_count,
+                                           std::string_view callee) {
         const pickle_value& a = value(args);
-        if (a.kind != pickle_kind::tuple || a.items.size() < min_count || a.items.size() > max_count)
+        if (a.kind != pickle_kind::tuple || a.count < min_count || a.count > max_count)
             fail(op_start_, concat({callee, " expects a tuple of ", std::to_string(min_count),
                                     min_count == max_count ? "" : concat({" to ", std::to_string(max_count)}),
                                     " arguments, not ", describe(args)}));
-        return a.items;
+        return tree_.items(args);
     }
     std::uint64_t non_negative(pickle_id id, std::string_view what) {
         const pickle_value& v = value(id);
@@ -439,33 +607,32 @@ private:
             fail(op_start_, concat({what, " must be a non-negative integer, not ", describe(id)}));
         return std::uint64_t(v.number);
     }
-    // A shape or strides: a tuple of at most max_tensor_rank non-negative integers. The bound comes
-    // first, so that a huge tuple the memo hands to many tensors costs nothing per tensor.
-    void integer_tuple(pickle_id id, std::string_view what, std::vector<std::uint64_t>& out) {
+    // A shape or strides: a tuple of at most max_tensor_rank non-negative integers; returns the rank.
+    std::size_t integer_tuple(pickle_id id, std::string_view what) {
         const pickle_value& v = value(id);
         if (v.kind != pickle_kind::tuple) fail(op_start_, concat({what, " must be a tuple of integers, not ", describe(id)}));
-        if (v.items.size() > max_tensor_rank)
-            fail(op_start_, concat({what, " has ", std::to_string(v.items.size()), " dimensions; typenet reads at most ",
+        if (v.count > max_tensor_rank)
+            fail(op_start_, concat({what, " has ", std::to_string(v.count), " dimensions; typenet reads at most ",
                                     std::to_string(max_tensor_rank)}));
-        for (pickle_id item : v.items) out.push_back(non_negative(item, what));
+        for (pickle_id item : tree_.items(id)) non_negative(item, what);
+        return v.count;
     }
 
-    pickle_id rebuild_tensor(std::vector<pickle_id> args, std::string_view callee) {
-        const pickle_id storage = args[0];
-        if (value(storage).kind != pickle_kind::storage)
-            fail(op_start_, concat({callee, " expects a storage (a persistent id) first, not ", describe(storage)}));
-        const pickle_id t = make(pickle_kind::tensor);
-        value(t).items.push_back(storage);
-        value(t).height = 1;
-        value(t).number = std::int64_t(non_negative(args[1], "a tensor's storage offset"));
-        std::vector<std::uint64_t> dims;
-        integer_tuple(args[2], "a tensor's size", dims);
-        const std::size_t rank = dims.size();
-        integer_tuple(args[3], "a tensor's stride", dims);
-        if (dims.size() != 2 * rank)
+    // A tensor refers to its arguments tuple (storage, offset, size, stride, ...), checked here: tensors
+    // that share one memoized tuple share it, and cost one value each.
+    pickle_id rebuild_tensor(pickle_id args, std::span<const pickle_id> items, std::string_view callee) {
+        if (value(items[0]).kind != pickle_kind::storage)
+            fail(op_start_, concat({callee, " expects a storage (a persistent id) first, not ", describe(items[0])}));
+        const std::uint64_t offset = non_negative(items[1], "a tensor's storage offset");
+        const std::size_t rank = integer_tuple(items[2], "a tensor's size");
+        const std::size_t stride_rank = integer_tuple(items[3], "a tensor's stride");
+        if (stride_rank != rank)
             fail(op_start_, concat({"a tensor's size has ", std::to_string(rank), " dimensions but its stride ",
-                                    std::to_string(dims.size() - rank)}));
-        value(t).dims = std::move(dims);
+                                    std::to_string(stride_rank)}));
+        const pickle_id t = make(pickle_kind::tensor);
+        value(t).first = args;
+        value(t).height = 1;
+        value(t).number = std::int64_t(offset);
         return t;
     }
 
@@ -475,7 +642,7 @@ private:
         const pickle_id callable = stack_.back();
         if (value(callable).kind != pickle_kind::global)
             fail(op_start_, concat({"REDUCE calls ", describe(callable), ", which is not a function"}));
-        const std::string callee = value(callable).text;
+        const std::string callee(tree_.text(callable));  // a copy: making values may move the text pool
         pickle_id result = no_pickle_value;
         if (callee == "collections.OrderedDict") {
             tuple_items(args, 0, 0, callee);
@@ -483,9 +650,9 @@ private:
             value(result).ordered = true;
         } else if (callee == "torch._utils._rebuild_tensor_v2") {
             // (storage, offset, size, stride, requires_grad, backward_hooks[, metadata])
-            result = rebuild_tensor(tuple_items(args, 6, 7, callee), callee);
+            result = rebuild_tensor(args, tuple_items(args, 6, 7, callee), callee);
         } else if (callee == "torch._utils._rebuild_tensor") {
-            result = rebuild_tensor(tuple_items(args, 4, 4, callee), callee);  // (storage, offset, size, stride)
+            result = rebuild_tensor(args, tuple_items(args, 4, 4, callee), callee);  // (storage, offset, size, stride)
         } else if (callee == "torch._utils._rebuild_parameter") {
             const pickle_id data = tuple_items(args, 3, 3, callee)[0];  // (data, requires_grad, backward_hooks)
             if (value(data).kind != pickle_kind::tensor)
@@ -493,17 +660,15 @@ private:
             result = data;
         } else if (callee == "torch.Size") {
             const pickle_id sizes = tuple_items(args, 1, 1, callee)[0];
-            std::vector<std::uint64_t> unused;
-            integer_tuple(sizes, "torch.Size", unused);
+            integer_tuple(sizes, "torch.Size");
             result = sizes;
         } else if (callee == "torch.device") {
-            const std::vector<pickle_id> items = tuple_items(args, 1, 2, callee);
+            const std::span<const pickle_id> items = tuple_items(args, 1, 2, callee);
             if (value(items[0]).kind != pickle_kind::string)
                 fail(op_start_, concat({"torch.device expects a string, not ", describe(items[0])}));
-            std::string text = concat({"torch.device('", escape_for_message(value(items[0]).text, 40)});
+            std::string text = concat({"torch.device('", escape_for_message(tree_.text(items[0]), 40)});
             if (items.size() == 2) text += concat({":", std::to_string(non_negative(items[1], "a device index"))});
-            result = make(pickle_kind::object);
-            value(result).text = text + "')";
+            result = make_text(pickle_kind::object, text + "')");
         } else {
             fail(op_start_, concat({"REDUCE calls ", callee, ", which typenet does not call"}));
         }
@@ -513,7 +678,7 @@ private:
     void new_object(unsigned char op) {  // NEWOBJ: cls.__new__(cls, *args), allowed for Parameter only
         const pickle_id args = pop(op);
         const pickle_id cls = pop(op);
-        if (value(cls).kind != pickle_kind::global || value(cls).text != "torch.nn.parameter.Parameter")
+        if (value(cls).kind != pickle_kind::global || tree_.text(cls) != "torch.nn.parameter.Parameter")
             fail(op_start_, concat({"NEWOBJ creates ", describe(cls), "; typenet creates only torch.nn.Parameter"}));
         const pickle_id data = tuple_items(args, 1, 2, "torch.nn.Parameter")[0];
         if (value(data).kind != pickle_kind::tensor)
@@ -529,7 +694,8 @@ private:
             fail(op_start_, concat({"BUILD sets the state of ", describe(object), "; typenet sets only a dict's"}));
         if (value(state).kind != pickle_kind::dict)
             fail(op_start_, concat({"BUILD's state must be a dict, not ", describe(state)}));
-        value(object).attributes = state;
+        pickle_value& v = value(object);
+        v.number = std::int64_t((std::uint64_t(v.number) & 0xFFFFFFFFu) | std::uint64_t(state) << 32);
     }
 
     void persistent_id(unsigned char op) {
@@ -545,10 +711,14 @@ private:
 
     std::span<const std::byte> in_;
     const unpickle_options& options_;
+    std::size_t pos_ = 0;
     pickle_tree tree_;
+    std::size_t used_ = 0;  // bytes the tree and the stacks hold, as counted by grow() and make()
     std::vector<pickle_id> stack_;
     std::vector<std::size_t> marks_;  // stack sizes at each MARK
     std::vector<pickle_id> memo_;
+    std::vector<pickle_id> small_integers_;  // the shared values of 0 to 255, made when first used
+    pickle_id none_ = no_pickle_value, true_ = no_pickle_value, false_ = no_pickle_value, empty_tuple_ = no_pickle_value;
     std::size_t op_start_ = 0;
 };
 
@@ -573,30 +743,32 @@ inline std::string count_of(std::size_t count, std::string_view one, std::string
 // only at the value and its direct children. `tensor_text` describes a tensor (it needs the storage's
 // dtype, which only the caller knows).
 inline std::string describe_pickle_value(const pickle_tree& tree, pickle_id id,
-                                         const std::function<std::string(const pickle_value&)>& tensor_text = {}) {
+                                         const std::function<std::string(pickle_id)>& tensor_text = {}) {
     const pickle_value& v = tree[id];
     switch (v.kind) {
         case pickle_kind::none: return "None";
         case pickle_kind::boolean: return v.number ? "bool True" : "bool False";
         case pickle_kind::integer: return concat({"int ", std::to_string(v.number)});
-        case pickle_kind::big_integer: return concat({"int of ", std::to_string(v.text.size()), " bytes"});
-        case pickle_kind::floating: return concat({"float ", python_float_repr(v.real)});
-        case pickle_kind::string: return concat({"str '", escape_for_message(v.text, 60), "'"});
-        case pickle_kind::tuple: return concat({"tuple (", count_of(v.items.size(), "item", "items"), ")"});
-        case pickle_kind::list: return concat({"list (", count_of(v.items.size(), "item", "items"), ")"});
-        case pickle_kind::set: return concat({"set (", count_of(v.items.size(), "item", "items"), ")"});
+        case pickle_kind::big_integer: return concat({"int of ", std::to_string(v.count), " bytes"});
+        case pickle_kind::floating: return concat({"float ", python_float_repr(v.real())});
+        case pickle_kind::string: return concat({"str '", escape_for_message(tree.text(id), 60), "'"});
+        case pickle_kind::bytes: return concat({"bytes (", count_of(v.count, "byte", "bytes"), ")"});
+        case pickle_kind::tuple: return concat({"tuple (", count_of(v.count, "item", "items"), ")"});
+        case pickle_kind::list: return concat({"list (", count_of(v.count, "item", "items"), ")"});
+        case pickle_kind::set: return concat({"set (", count_of(v.count, "item", "items"), ")"});
         case pickle_kind::dict: {
-            const std::size_t entries = v.items.size() / 2;
+            const std::span<const pickle_id> items = tree.items(id);
+            const std::size_t entries = items.size() / 2;
             bool all_tensors = entries > 0;
-            for (std::size_t i = 1; i < v.items.size(); i += 2)
-                all_tensors = all_tensors && tree[v.items[i]].kind == pickle_kind::tensor;
+            for (std::size_t i = 1; i < items.size(); i += 2)
+                all_tensors = all_tensors && tree[items[i]].kind == pickle_kind::tensor;
             if (all_tensors) return concat({"dict of ", count_of(entries, "tensor", "tensors")});
             return concat({"dict (", count_of(entries, "entry", "entries"), ")"});
         }
-        case pickle_kind::global: return v.text;
-        case pickle_kind::object: return v.text;
+        case pickle_kind::global: return std::string(tree.text(id));
+        case pickle_kind::object: return std::string(tree.text(id));
         case pickle_kind::storage: return "storage";
-        case pickle_kind::tensor: return tensor_text ? tensor_text(v) : "tensor";
+        case pickle_kind::tensor: return tensor_text ? tensor_text(id) : "tensor";
     }
     return "?";
 }
@@ -622,8 +794,9 @@ inline std::string pickle_repr(const pickle_tree& tree, pickle_id root, std::siz
             case pickle_kind::none: out += "None"; return;
             case pickle_kind::boolean: out += v.number ? "True" : "False"; return;
             case pickle_kind::integer: out += std::to_string(v.number); return;
-            case pickle_kind::floating: out += python_float_repr(v.real); return;
-            case pickle_kind::string: out += concat({"'", escape_for_message(v.text, 60), "'"}); return;
+            case pickle_kind::floating: out += python_float_repr(v.real()); return;
+            case pickle_kind::string: out += concat({"'", escape_for_message(tree.text(id), 60), "'"}); return;
+            case pickle_kind::bytes: out += concat({"b'", escape_for_message(tree.text(id), 60), "'"}); return;
             default: out += concat({"<", describe_pickle_value(tree, id), ">"}); return;
         }
         if (stack.size() >= max_depth) {
@@ -637,14 +810,15 @@ inline std::string pickle_repr(const pickle_tree& tree, pickle_id root, std::siz
     while (!stack.empty() && out.size() <= max_length) {
         frame& f = stack.back();
         const pickle_value& v = tree[f.id];
-        if (f.next == v.items.size()) {
-            if (v.kind == pickle_kind::tuple && v.items.size() == 1) out += ',';
+        const std::span<const pickle_id> items = tree.items(f.id);
+        if (f.next == items.size()) {
+            if (v.kind == pickle_kind::tuple && items.size() == 1) out += ',';
             out += v.kind == pickle_kind::tuple ? ')' : v.kind == pickle_kind::list ? ']' : '}';
             stack.pop_back();
             continue;
         }
         if (f.next > 0) out += (v.kind == pickle_kind::dict && f.next % 2 == 1) ? ": " : ", ";
-        open(v.items[f.next++]);
+        open(items[f.next++]);
     }
     if (out.size() > max_length || !stack.empty()) {
         out.resize(std::min(out.size(), max_length));

@@ -3,12 +3,14 @@
 //
 // zip_reader parses an archive held in memory. Every size and offset it reads is checked against the
 // bytes present before it is used, so a damaged or hostile archive gives a format_error, never an
-// out-of-bounds read. Entry data are spans into the archive: nothing is copied.
+// out-of-bounds read; entries may not overlap, so checking every CRC reads each byte once at most.
+// Entry data are spans into the archive: nothing is copied.
 //
 // zip_writer streams an archive to a chunk_writer (file.hpp), each entry's data on a 64-byte boundary
 // as PyTorch writes them, so that Python's zipfile and torch.load read the result.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -212,6 +214,30 @@ private:
             const zip_entry& entry = entries_.back();
             if (!index_.emplace(entry.name, entries_.size() - 1).second)
                 fail(concat({"the zip entry name '", escape_for_message(entry.name), "' appears twice"}), pos);
+        }
+        check_no_overlap();
+    }
+
+    // Each entry (local header, name, extra field, data) has bytes of its own, as every zip writer
+    // lays them out. Entries nested in each other's headers or data would have their bytes read,
+    // and CRC-checked, once per entry: quadratic work in the file's size.
+    void check_no_overlap() const {
+        std::vector<std::size_t> order(entries_.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return entries_[a].local_header_offset < entries_[b].local_header_offset;
+        });
+        auto range = [&](const zip_entry& e) {
+            return concat({"'", escape_for_message(e.name), "' (bytes ", std::to_string(e.local_header_offset), " to ",
+                           std::to_string(e.data_offset + e.compressed_size), ")"});
+        };
+        for (std::size_t i = 1; i < order.size(); ++i) {
+            const zip_entry& before = entries_[order[i - 1]];
+            const zip_entry& entry = entries_[order[i]];
+            if (entry.local_header_offset < before.data_offset + before.compressed_size)
+                fail(concat({"zip entries ", range(before), " and ", range(entry),
+                             " overlap; zip writers, torch.save's included, give each entry bytes of its own"}),
+                     entry.local_header_offset);
         }
     }
 
