@@ -92,16 +92,18 @@ struct LayerNorm : detail::layer_norm_options<Options...> {
             T* y = out + r * M;
             const detail::moments<T> m = detail::moments_of<T, M>(x);
             // As PyTorch's CPU kernel: (x * rstd - mean * rstd) * weight + bias.
-            const T rstd = detail::reciprocal_sqrt(m.variance + T(eps));
-            detail::scale_and_shift<T, M>(x, y, rstd, -m.mean * rstd);
+            const T rstd = detail::reciprocal_sqrt(m.variance + T(eps)), shift = -m.mean * rstd;
             if constexpr (elementwise_affine) {
                 const T* weight = params.template get<0>();
                 const T* bias = params.template get<1>();
                 using S = detail::simd<T>;
                 constexpr std::size_t L = S::lanes, whole = M / L * L;
+                const typename S::type vrstd = S::broadcast(rstd), vshift = S::broadcast(shift);
                 for (std::size_t i = 0; i < whole; i += L)
-                    S::store(y + i, S::load(y + i) * S::load(weight + i) + S::load(bias + i));
-                for (std::size_t i = whole; i < M; ++i) y[i] = y[i] * weight[i] + bias[i];
+                    S::store(y + i, (S::load(x + i) * vrstd + vshift) * S::load(weight + i) + S::load(bias + i));
+                for (std::size_t i = whole; i < M; ++i) y[i] = (x[i] * rstd + shift) * weight[i] + bias[i];
+            } else {
+                detail::scale_and_shift<T, M>(x, y, rstd, shift);
             }
         }
     }
