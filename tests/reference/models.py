@@ -77,7 +77,7 @@ CORE = {
 }
 
 # Modules holding MODELS dicts of their own, in this directory.
-GROUPS = []
+GROUPS = ["conv_pool"]
 
 MODELS = dict(CORE)
 for _group in GROUPS:
