@@ -1,5 +1,6 @@
-// The shape rule shared by MaxPool1d and AvgPool1d, in each layer's own words, and the shape
-// [C, 1, L] under which they run the 2-d pools' kernels.
+// Pieces shared by the 1-d and adaptive pools: the shape rule of MaxPool1d and AvgPool1d, in
+// each layer's own words; the shape [C, 1, L] under which 1-d layers run 2-d kernels; PyTorch's
+// NaN-propagating maximum.
 #pragma once
 
 #include <cstddef>
@@ -33,5 +34,12 @@ constexpr shape_check pool1d_infer(shape in, const window1d& w, const pool1d_mes
 
 // [C, L] as the [C, 1, L] image a 2-d layer's kernel takes: the same values in the same order.
 constexpr shape as_image(shape in) { return shape{in[0], 1, in[1]}; }
+
+// max(value, best) that keeps a NaN in best (the maximum so far) or takes one from value:
+// PyTorch's `if (val > maxval || isnan(val)) maxval = val`.
+template <class T>
+[[gnu::always_inline]] inline T nan_max(T value, T best) {
+    return (value > best || value != value) ? value : best;
+}
 
 }  // namespace typenet::detail

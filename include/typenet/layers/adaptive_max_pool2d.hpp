@@ -14,6 +14,7 @@
 #include <limits>
 #include <string_view>
 
+#include "../detail/pooling1d.hpp"  // nan_max
 #include "../layer.hpp"
 
 namespace typenet {
@@ -29,13 +30,6 @@ inline constexpr auto adaptive_windows = [] {
     for (std::size_t i = 0; i < Out; ++i) windows[i] = {i * In / Out, ((i + 1) * In + Out - 1) / Out};
     return windows;
 }();
-
-// max(a, b) that keeps a NaN in b (the value so far) or takes one from a: PyTorch's
-// `if (val > maxval || isnan(val)) maxval = val`.
-template <class T>
-[[gnu::always_inline]] inline T nan_max(T value, T best) {
-    return (value > best || value != value) ? value : best;
-}
 }  // namespace detail
 
 template <std::size_t OutH, std::size_t OutW = OutH>

@@ -1,6 +1,5 @@
 // MaxPool1d: the maximum of each window over [C, L] samples, like nn.MaxPool1d (stride defaults
-// to the kernel size; padding counts as -inf; NaN propagates). It runs MaxPool2d's kernel with a
-// 1 x kernel_size window over [C, 1, L]. return_indices is not supported.
+// to the kernel size; padding counts as -inf; NaN propagates). return_indices is not supported.
 //
 //     using P1 = typenet::MaxPool1d<2>;                                   // nn.MaxPool1d(2)
 //     using P2 = typenet::MaxPool1d<3, typenet::stride<2>, typenet::padding<1>, typenet::dilation<2>,
@@ -9,14 +8,16 @@
 //     static_assert(P2::infer({16, 10}).output == typenet::shape{16, 5});
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <limits>
 #include <string_view>
 
+#include "../detail/kernels.hpp"
 #include "../detail/pooling1d.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
-#include "max_pool2d.hpp"
 
 namespace typenet {
 
@@ -41,9 +42,6 @@ struct MaxPool1d {
     static_assert(dilation_size >= 1, "MaxPool1d: the dilation must be at least 1");
     static constexpr std::size_t window = dilation_size * (KernelSize - 1) + 1;
 
-    using max_pool2d = MaxPool2d<size2{1, KernelSize}, typenet::stride<1, stride_size>, typenet::padding<0, padding_size>,
-                                 typenet::dilation<1, dilation_size>, typenet::ceil_mode<ceil_mode>>;
-
     static constexpr std::string_view type_name = "MaxPool1d";
     static constexpr bool sample_wise = true;
     static constexpr std::array<state_spec, 0> state{};
@@ -60,9 +58,24 @@ struct MaxPool1d {
              "input."});
     }
 
+    // Each plane is copied into the middle of a row of -inf as long as every window's reach, so
+    // that windows need no bounds tests.
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<MaxPool1d, T>, const T* in, T* out) {
-        max_pool2d::template propagate<T, detail::as_image(In), N>({nullptr}, in, out);
+        constexpr std::size_t L = In[1], OL = infer(In).output[1];
+        constexpr std::size_t reach = std::max(L + 2 * padding_size, (OL - 1) * stride_size + window);
+        T padded[reach];
+        std::fill_n(padded, reach, -std::numeric_limits<T>::infinity());
+        for (std::size_t plane = 0; plane < N * In[0]; ++plane) {
+            detail::copy_values<L>(in + plane * L, padded + padding_size);
+            T* y = out + plane * OL;
+            for (std::size_t o = 0; o < OL; ++o) {
+                const T* from = padded + o * stride_size;
+                T best = from[0];
+                for (std::size_t k = 1; k < KernelSize; ++k) best = detail::nan_max(from[k * dilation_size], best);
+                y[o] = best;
+            }
+        }
     }
 };
 
