@@ -77,7 +77,7 @@ CORE = {
 }
 
 # Modules holding MODELS dicts of their own, in this directory.
-GROUPS = ["activations_norms", "combinators", "torchvision_models"]
+GROUPS = ["activations_norms", "combinators", "conv_pool", "torchvision_models"]
 
 MODELS = dict(CORE)
 for _group in GROUPS:

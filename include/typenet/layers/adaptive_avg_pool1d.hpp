@@ -1,0 +1,45 @@
+// AdaptiveAvgPool1d: averages over windows chosen to give a fixed output length, like
+// nn.AdaptiveAvgPool1d: output i covers inputs [floor(i*in/out), ceil((i+1)*in/out)). PyTorch
+// computes it as adaptive_avg_pool2d to [1, out] over [C, 1, L], and so does this layer, with
+// AdaptiveAvgPool2d's kernel.
+//
+//     using P = typenet::AdaptiveAvgPool1d<4>;   // nn.AdaptiveAvgPool1d(4)
+//     static_assert(P::infer({16, 7}).output == typenet::shape{16, 4});
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "../detail/pooling1d.hpp"
+#include "../layer.hpp"
+#include "adaptive_avg_pool2d.hpp"
+
+namespace typenet {
+
+template <std::size_t OutL>
+struct AdaptiveAvgPool1d {
+    static_assert(OutL >= 1, "AdaptiveAvgPool1d: the output size must be at least 1");
+    static constexpr std::size_t output_size = OutL;
+    using adaptive_avg_pool2d = AdaptiveAvgPool2d<1, OutL>;
+
+    static constexpr std::string_view type_name = "AdaptiveAvgPool1d";
+    static constexpr bool sample_wise = true;
+    static constexpr std::array<state_spec, 0> state{};
+
+    static constexpr shape_check infer(shape in) {
+        if (in.rank != 2)
+            return fail("AdaptiveAvgPool1d: takes a per-sample input [C, L] of rank 2 (first number), the input "
+                        "has another rank (second number; the batch dimension is not counted). Use "
+                        "AdaptiveAvgPool2d for images.",
+                        2, in.rank);
+        return {shape{in[0], OutL}};
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<AdaptiveAvgPool1d, T>, const T* in, T* out) {
+        adaptive_avg_pool2d::template propagate<T, detail::as_image(In), N>({nullptr}, in, out);
+    }
+};
+
+}  // namespace typenet

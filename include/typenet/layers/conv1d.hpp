@@ -1,0 +1,104 @@
+// Conv1d: 1-d cross-correlation over [C, L] samples, like nn.Conv1d with padding_mode='zeros'.
+// It runs as a Conv2d with a 1 x kernel_size kernel over [C, 1, L]: PyTorch's weight
+// [out, in / groups, k] holds its values in the order of [out, in / groups, 1, k], so both layers
+// read the same state block.
+//
+//     using C1 = typenet::Conv1d<8, 16, 3, typenet::padding<1>>;   // nn.Conv1d(8, 16, 3, padding=1)
+//     using C2 = typenet::Conv1d<8, 16, 5, typenet::stride<2>, typenet::dilation<2>, typenet::groups<4>,
+//                                typenet::bias<false>>;
+//     static_assert(C1::infer({8, 50}).output == typenet::shape{16, 50});
+//     static_assert(C2::infer({8, 50}).output == typenet::shape{16, 21});
+//     static_assert(C2::state[0].shape == typenet::shape{16, 2, 5});
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "../layer.hpp"
+#include "../options.hpp"
+#include "conv2d.hpp"
+
+namespace typenet {
+
+template <std::size_t InChannels, std::size_t OutChannels, std::size_t KernelSize, class... Options>
+struct Conv1d {
+    static_assert(options_accepted<void(option_kind::stride, option_kind::padding, option_kind::dilation,
+                                        option_kind::groups, option_kind::bias),
+                                   Options...>,
+                  "Conv1d takes the options stride<>, padding<>, dilation<>, groups<> and bias<>, each at most once");
+    using stride_type = option_t<option_kind::stride, stride<1>, Options...>;
+    using padding_type = option_t<option_kind::padding, padding<0>, Options...>;
+    using dilation_type = option_t<option_kind::dilation, dilation<1>, Options...>;
+    static_assert(stride_type::h == stride_type::w && padding_type::h == padding_type::w &&
+                      dilation_type::h == dilation_type::w,
+                  "Conv1d: stride<>, padding<> and dilation<> take one size each (stride<2>, not stride<1, 2>)");
+
+    static constexpr std::size_t in_channels = InChannels, out_channels = OutChannels;
+    static constexpr std::size_t kernel_size = KernelSize;
+    static constexpr std::size_t stride_size = stride_type::w, padding_size = padding_type::w;
+    static constexpr std::size_t dilation_size = dilation_type::w;
+    static constexpr std::size_t groups = option_t<option_kind::groups, typenet::groups<1>, Options...>::value;
+    static constexpr bool has_bias = option_t<option_kind::bias, bias<true>, Options...>::value;
+    static_assert(InChannels >= 1 && OutChannels >= 1, "Conv1d: in_channels and out_channels must be at least 1");
+    static_assert(KernelSize >= 1, "Conv1d: the kernel size must be at least 1");
+    static_assert(stride_size >= 1, "Conv1d: the stride must be at least 1");
+    static_assert(dilation_size >= 1, "Conv1d: the dilation must be at least 1");
+    static_assert(groups >= 1, "Conv1d: groups must be at least 1");
+
+    // Dilation included: the extent of the input one output value sees.
+    static constexpr std::size_t window = dilation_size * (KernelSize - 1) + 1;
+
+    // The same convolution over [C, 1, L], whose kernel does the work.
+    using conv2d = Conv2d<InChannels, OutChannels, size2{1, KernelSize}, typenet::stride<1, stride_size>,
+                          typenet::padding<0, padding_size>, typenet::dilation<1, dilation_size>, typenet::groups<groups>,
+                          bias<has_bias>>;
+
+    static constexpr std::string_view type_name = "Conv1d";
+    static constexpr bool sample_wise = true;
+    static constexpr auto state = [] {
+        constexpr shape weight{OutChannels, InChannels / groups, KernelSize};
+        if constexpr (has_bias)
+            return std::array{parameter("weight", weight), parameter("bias", {OutChannels})};
+        else
+            return std::array{parameter("weight", weight)};
+    }();
+
+    static constexpr shape_check infer(shape in) {
+        if (in.rank != 2)
+            return fail("Conv1d: takes a per-sample input [C, L] of rank 2 (first number), the input has another "
+                        "rank (second number; the batch dimension is not counted). Use Conv2d for images.",
+                        2, in.rank);
+        if (InChannels % groups)
+            return fail("Conv1d: in_channels (second number) must be divisible by groups (first number).", groups,
+                        InChannels);
+        if (OutChannels % groups)
+            return fail("Conv1d: out_channels (second number) must be divisible by groups (first number).", groups,
+                        OutChannels);
+        if (in[0] != InChannels)
+            return fail("Conv1d: in_channels (first number) must equal the channels of its input [C, L] (second "
+                        "number), i.e. the out_channels of the layer before it.",
+                        InChannels, in[0]);
+        if (window > in[1] + 2 * padding_size)
+            return fail("Conv1d: the kernel's length (first number, dilation included) is larger than the padded "
+                        "input's length (second number), so the output would be empty. Use a smaller kernel or "
+                        "dilation, more padding, or a longer input.",
+                        window, in[1] + 2 * padding_size);
+        return {shape{OutChannels, (in[1] + 2 * padding_size - window) / stride_size + 1}};
+    }
+
+    static constexpr shape as_2d(shape in) { return shape{in[0], 1, in[1]}; }
+
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t n) {
+        return conv2d::template scratch_elements<T>(as_2d(in), n);
+    }
+
+    // [OutChannels, 1, L'] in memory is [OutChannels, L'].
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<Conv1d, T> params, const T* in, T* out, T* scratch) {
+        conv2d::template propagate<T, as_2d(In), N>(layer_params<conv2d, T>{params.base}, in, out, scratch);
+    }
+};
+
+}  // namespace typenet
