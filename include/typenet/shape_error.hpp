@@ -36,7 +36,7 @@ enum class rule : unsigned char {
     kernel_width,        // same for the width
     groups_in_channels,  // Conv2d: groups, in_channels
     groups_out_channels, // Conv2d: groups, out_channels
-    padding_height,      // pooling: padding, half of the (effective) kernel height
+    padding_height,      // pooling: padding, half of the kernel height (without dilation)
     padding_width,       // same for the width
     flatten_start_dim,   // Flatten: start_dim (negative ones counted from the back), rank with the batch dim
     flatten_end_dim,     // Flatten: end_dim (likewise), rank with the batch dim
@@ -138,14 +138,14 @@ struct report<rule::groups_out_channels, L, E, A> {
 template <class L, std::size_t E, std::size_t A>
 struct report<rule::padding_height, L, E, A> {
     static_assert(padding_height_at_most_half_kernel<L, E, A>,
-                  "pooling: the height padding (first number) must be at most half of the effective kernel "
-                  "height (second number), as in PyTorch.");
+                  "pooling: the height padding (first number) must be at most half of the kernel height, "
+                  "dilation not counted (second number), as in PyTorch.");
 };
 template <class L, std::size_t E, std::size_t A>
 struct report<rule::padding_width, L, E, A> {
     static_assert(padding_width_at_most_half_kernel<L, E, A>,
-                  "pooling: the width padding (first number) must be at most half of the effective kernel "
-                  "width (second number), as in PyTorch.");
+                  "pooling: the width padding (first number) must be at most half of the kernel width, "
+                  "dilation not counted (second number), as in PyTorch.");
 };
 template <class L, std::size_t E, std::size_t A>
 struct report<rule::flatten_start_dim, L, E, A> {

@@ -27,7 +27,10 @@ static_assert(MaxPool2d<3>::infer({8, 2, 9}).expected == 3 && MaxPool2d<3>::infe
 static_assert(AvgPool2d<size2{1, 4}>::infer({8, 9, 3}).rule == rule::kernel_width);
 // PyTorch: padding at most half of the (effective) kernel.
 static_assert(MaxPool2d<3, padding<2>>::infer({8, 9, 9}).rule == rule::padding_height);
-static_assert(MaxPool2d<3, padding<2>, dilation<2>>::infer({8, 9, 9}).ok(), "effective kernel 5: padding 2 is fine");
+// PyTorch bounds the padding by half of the kernel size, not of the dilated window:
+// nn.MaxPool2d(3, padding=2, dilation=2) raises "pad should be at most half of kernel size".
+static_assert(MaxPool2d<3, padding<2>, dilation<2>>::infer({8, 9, 9}).rule == shape_error::rule::padding_height);
+static_assert(MaxPool2d<3, padding<1>, dilation<2>>::infer({8, 9, 9}).output == shape{8, 3, 3});
 static_assert(AvgPool2d<2, padding<0, 2>>::infer({8, 9, 9}).rule == rule::padding_width);
 static_assert(MaxPool2d<2>::infer({8, 9}).rule == rule::input_rank);
 

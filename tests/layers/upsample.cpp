@@ -10,13 +10,13 @@ using namespace typenet;
 static_assert(Upsample<scale_factor<"2">>::infer({3, 4, 5}).output == shape{3, 8, 10});
 static_assert(Upsample<scale_factor<"1.5">>::infer({3, 5, 5}).output == shape{3, 7, 7}, "floor(7.5)");
 static_assert(Upsample<scale_factor<"1.5", "0.5">, mode<"bilinear">>::infer({3, 5, 5}).output == shape{3, 7, 2});
-static_assert(Upsample<size<7, 9>>::infer({3, 4, 5}).output == shape{3, 7, 9});
-static_assert(Upsample<size<7>>::infer({3, 4, 5}).output == shape{3, 7, 7});
-static_assert(Upsample<size<7>, mode<"linear">>::infer({3, 4}).output == shape{3, 7});
+static_assert(Upsample<output_size<7, 9>>::infer({3, 4, 5}).output == shape{3, 7, 9});
+static_assert(Upsample<output_size<7>>::infer({3, 4, 5}).output == shape{3, 7, 7});
+static_assert(Upsample<output_size<7>, mode<"linear">>::infer({3, 4}).output == shape{3, 7});
 static_assert(Upsample<scale_factor<"0.5">>::infer({3, 9}).output == shape{3, 4}, "nearest takes [C, L] too");
 static_assert(UpsamplingBilinear2d<scale_factor<"2">>::align_corners, "PyTorch's UpsamplingBilinear2d aligns corners");
 static_assert(UpsamplingBilinear2d<scale_factor<"2">>::type_name == "UpsamplingBilinear2d");
-static_assert(UpsamplingNearest2d<size<3>>::interpolation == detail::upsample_mode::nearest);
+static_assert(UpsamplingNearest2d<output_size<3>>::interpolation == detail::upsample_mode::nearest);
 static_assert(!Upsample<scale_factor<"2">, mode<"bilinear">>::align_corners, "align_corners defaults to False");
 
 constexpr bool fails(shape_check c, std::string_view starts, std::size_t expected, std::size_t actual) {
@@ -26,9 +26,9 @@ constexpr bool fails(shape_check c, std::string_view starts, std::size_t expecte
 static_assert(fails(Upsample<scale_factor<"2">, mode<"bilinear">>::infer({3, 4}), "Upsample: mode \"bilinear\" takes", 3, 2));
 static_assert(fails(Upsample<scale_factor<"2">, mode<"linear">>::infer({3, 4, 4}), "Upsample: mode \"linear\" takes", 2, 3));
 static_assert(fails(Upsample<scale_factor<"2">>::infer({3}), "Upsample: mode \"nearest\" takes", 3, 1));
-static_assert(fails(Upsample<size<4, 5>>::infer({3, 4}), "Upsample: size<...> or scale_factor<...> gives", 2, 1));
+static_assert(fails(Upsample<output_size<4, 5>>::infer({3, 4}), "Upsample: output_size<...> or scale_factor<...> gives", 2, 1));
 static_assert(fails(Upsample<scale_factor<"0.2">>::infer({3, 4}), "Upsample: the scale factor makes an output size of 0", 0, 4));
-static_assert(fails(UpsamplingBilinear2d<size<4>>::infer({3, 4}), "UpsamplingBilinear2d: mode \"bilinear\"", 3, 2),
+static_assert(fails(UpsamplingBilinear2d<output_size<4>>::infer({3, 4}), "UpsamplingBilinear2d: mode \"bilinear\"", 3, 2),
                     "the aliases name themselves");
 
 // Nearest: floor(i * scale) with scale = 1 / scale_factor. At 5 -> 10 with scale_factor 2.1,
@@ -43,7 +43,7 @@ TEST_CASE("Upsample in mode linear blends the two nearest inputs") {
     const double x[2] = {0, 1};
     // align_corners: position i * (2 - 1) / (3 - 1), so 0, 0.5, 1.
     double y3[3] = {};
-    Upsample<size<3>, mode<"linear">, align_corners<true>>::propagate<double, shape{1, 2}, 1>({nullptr}, x, y3);
+    Upsample<output_size<3>, mode<"linear">, align_corners<true>>::propagate<double, shape{1, 2}, 1>({nullptr}, x, y3);
     CHECK((y3[0] == 0 && y3[1] == 0.5 && y3[2] == 1));
     // Otherwise (i + 0.5) * 0.5 - 0.5, negative clamped to 0: 0, 0.25, 0.75, 1.25 (past the last
     // input, which both neighbours then are): 0, 0.25, 0.75, 1.
@@ -57,7 +57,7 @@ TEST_CASE("Upsample in mode bilinear blends rows, then columns") {
     // middle of the top row 0.5, of the left column 1.
     const float x[4] = {0, 1, 2, 3};
     float y[9] = {};
-    UpsamplingBilinear2d<size<3>>::propagate<float, shape{1, 2, 2}, 1>({nullptr}, x, y);
+    UpsamplingBilinear2d<output_size<3>>::propagate<float, shape{1, 2, 2}, 1>({nullptr}, x, y);
     CHECK((y[0] == 0 && y[1] == 0.5f && y[3] == 1 && y[4] == 1.5f && y[8] == 3));
 }
 

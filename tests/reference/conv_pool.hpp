@@ -11,6 +11,8 @@ using namespace typenet;
 using conv1d_defaults = Sequential<Conv1d<3, 5, 3>>;
 using conv1d_options = Sequential<Conv1d<4, 6, 5, stride<2>, padding<3>, dilation<2>, groups<2>, bias<false>>>;
 using conv1d_depthwise = Sequential<Conv1d<6, 6, 3, padding<1>, groups<6>>, ReLU>;
+using conv1d_batch_norm_silu = Sequential<Conv1d<3, 6, 5, padding<2>>, BatchNorm1d<6>, SiLU>;
+static_assert(conv1d_batch_norm_silu::step_lengths[0] == 3, "one fused step");
 using conv_transpose2d_defaults = Sequential<ConvTranspose2d<3, 5, 3>>;
 using conv_transpose2d_stride_padding = Sequential<ConvTranspose2d<4, 6, 4, stride<2>, padding<1>>>;
 using conv_transpose2d_options = Sequential<ConvTranspose2d<4, 6, size2{3, 2}, stride<2, 3>, padding<1, 2>,
@@ -32,8 +34,8 @@ using adaptive_max_pool2d_7_to_4 = Sequential<AdaptiveMaxPool2d<4, 4>>;
 using adaptive_max_pool2d_rect = Sequential<AdaptiveMaxPool2d<3, 5>>;
 using adaptive_max_pool1d = Sequential<AdaptiveMaxPool1d<4>>;
 using upsample_nearest_2x = Sequential<Upsample<scale_factor<"2">>>;
-using upsample_nearest_size = Sequential<Upsample<size<46, 22>>>;
-using upsample_nearest_size_14_to_46 = Sequential<Upsample<size<46, 3>>>;
+using upsample_nearest_size = Sequential<Upsample<output_size<46, 22>>>;
+using upsample_nearest_size_14_to_46 = Sequential<Upsample<output_size<46, 3>>>;
 using upsample_nearest_scale_3_7 = Sequential<Upsample<scale_factor<"3.7">>>;
 using upsample_nearest_fractional = Sequential<Upsample<scale_factor<"2.1", "1.1">>>;
 using upsample_nearest_one_channel = Sequential<Upsample<scale_factor<"2.1", "1.1">>>;
@@ -45,14 +47,14 @@ using upsample_bilinear_2x_align = Sequential<Upsample<scale_factor<"2">, mode<"
 using upsample_bilinear_fractional = Sequential<Upsample<scale_factor<"1.5", "0.6">, mode<"bilinear">>>;
 using upsample_bilinear_fractional_align =
     Sequential<Upsample<scale_factor<"2.5", "1.3">, mode<"bilinear">, align_corners<true>>>;
-using upsample_bilinear_size = Sequential<Upsample<size<9, 11>, mode<"bilinear">>>;
-using upsample_bilinear_size_align = Sequential<Upsample<size<7, 4>, mode<"bilinear">, align_corners<true>>>;
+using upsample_bilinear_size = Sequential<Upsample<output_size<9, 11>, mode<"bilinear">>>;
+using upsample_bilinear_size_align = Sequential<Upsample<output_size<7, 4>, mode<"bilinear">, align_corners<true>>>;
 using upsample_bilinear_one_channel = Sequential<Upsample<scale_factor<"1.7">, mode<"bilinear">>>;
 using upsample_bilinear_recompute =
     Sequential<Upsample<scale_factor<"1.7">, mode<"bilinear">, recompute_scale_factor<true>>>;
-using upsampling_bilinear2d = Sequential<UpsamplingBilinear2d<size<5, 7>>>;
+using upsampling_bilinear2d = Sequential<UpsamplingBilinear2d<output_size<5, 7>>>;
 using upsample_linear = Sequential<Upsample<scale_factor<"2.5">, mode<"linear">>>;
-using upsample_linear_size_align = Sequential<Upsample<size<11>, mode<"linear">, align_corners<true>>>;
+using upsample_linear_size_align = Sequential<Upsample<output_size<11>, mode<"linear">, align_corners<true>>>;
 using conv1d_encoder = Sequential<Conv1d<2, 8, 5, padding<2>>, ReLU, MaxPool1d<2>, Conv1d<8, 8, 3, dilation<2>>, ReLU,
                                   AdaptiveAvgPool1d<3>, Flatten, Linear<24, 5>>;
 using conv_transpose2d_decoder = Sequential<ConvTranspose2d<8, 4, 2, stride<2>>, ReLU,
@@ -104,6 +106,7 @@ void for_each_conv_pool_model(F&& f) {
     f.template operator()<upsample_linear_size_align, Input<3, 4>>("upsample_linear_size_align");
     f.template operator()<conv1d_encoder, Input<2, 30>>("conv1d_encoder");
     f.template operator()<conv_transpose2d_decoder, Input<8, 3, 4>>("conv_transpose2d_decoder");
+    f.template operator()<conv1d_batch_norm_silu, Input<3, 40>>("conv1d_batch_norm_silu");
 }
 
 }  // namespace reference

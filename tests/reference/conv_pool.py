@@ -86,4 +86,7 @@ MODELS = {
     "conv_transpose2d_decoder": (lambda: nn.Sequential(
         nn.ConvTranspose2d(8, 4, 2, stride=2), nn.ReLU(), nn.Upsample(scale_factor=1.5, mode="bilinear"),
         nn.Conv2d(4, 3, 3, padding=1), nn.AdaptiveMaxPool2d((5, 4))), (8, 3, 4)),
+    # Conv1d, BatchNorm1d and SiLU run as one fused step in typenet.
+    "conv1d_batch_norm_silu": (lambda: nn.Sequential(nn.Conv1d(3, 6, 5, padding=2), nn.BatchNorm1d(6), nn.SiLU()),
+                               (3, 40)),
 }

@@ -14,7 +14,7 @@ struct window2d {
     std::size_t window_h, window_w;        // dilation included
     std::size_t stride_h, stride_w;
     std::size_t padding_h, padding_w;
-    std::size_t max_padding_h, max_padding_w;  // PyTorch: at most half of the (effective) kernel
+    std::size_t max_padding_h, max_padding_w;  // PyTorch: at most half of the kernel size (without dilation)
     bool ceil_mode;
 };
 

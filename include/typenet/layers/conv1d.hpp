@@ -99,6 +99,18 @@ struct Conv1d {
     static void propagate(layer_params<Conv1d, T> params, const T* in, T* out, T* scratch) {
         conv2d::template propagate<T, as_2d(In), N>(layer_params<conv2d, T>{params.base}, in, out, scratch);
     }
+
+    // Like Conv2d, a BatchNorm1d on running statistics and an activation after it run in its
+    // store of each output channel (detail/fusion.hpp).
+    static constexpr bool channel_epilogue = true;
+    template <class T>
+    static const T* bias_of(layer_params<Conv1d, T> params) {
+        return conv2d::bias_of(layer_params<conv2d, T>{params.base});
+    }
+    template <class T, shape In, std::size_t N, class Post>
+    static void propagate_with(layer_params<Conv1d, T> params, const Post& post, const T* in, T* out, T* scratch) {
+        conv2d::template propagate_with<T, as_2d(In), N>(layer_params<conv2d, T>{params.base}, post, in, out, scratch);
+    }
 };
 
 }  // namespace typenet

@@ -55,8 +55,9 @@ struct MaxPool2d {
     }
 
     static constexpr shape_check infer(shape in) {
-        return detail::pool2d_infer(in, {window_h, window_w, stride_h, stride_w, padding_h, padding_w, window_h / 2,
-                                         window_w / 2, ceil_mode});
+        // PyTorch bounds the padding by half of the kernel, dilation not counted.
+        return detail::pool2d_infer(in, {window_h, window_w, stride_h, stride_w, padding_h, padding_w, kernel_h / 2,
+                                         kernel_w / 2, ceil_mode});
     }
 
     // The plane with a border of -inf wide enough for every window (padding, and ceil_mode's last

@@ -1,8 +1,8 @@
 // Upsample: resizes [C, H, W] (or [C, L]) samples, like nn.Upsample in modes 'nearest',
 // 'bilinear' ([C, H, W]) and 'linear' ([C, L]), with align_corners; and nn.UpsamplingNearest2d,
 // nn.UpsamplingBilinear2d (align_corners=True), which PyTorch defines as Upsample in those modes.
-// Exactly one of size<...> and scale_factor<...> is given, as in PyTorch; a single value applies to
-// every spatial dimension. The output size is floor(in * scale_factor). Source positions follow
+// Exactly one of output_size<...> (PyTorch's `size`, renamed so that it cannot hide std::size)
+// and scale_factor<...> is given, as in PyTorch; a single value applies to every spatial dimension. The output size is floor(in * scale_factor). Source positions follow
 // PyTorch 1.13's CPU kernels to the bit: with a scale_factor (and recompute_scale_factor not true)
 // the scale is 1 / scale_factor, otherwise in / out, or (in - 1) / (out - 1) with align_corners;
 // nearest takes floor(out_index * scale) in the model's scalar type, rounded through float, except
@@ -11,7 +11,7 @@
 // Modes 'bicubic', 'trilinear', 'area' and 'nearest-exact' are not supported.
 //
 //     using U1 = typenet::Upsample<typenet::scale_factor<"2">>;                  // nn.Upsample(scale_factor=2)
-//     using U2 = typenet::Upsample<typenet::size<7, 9>, typenet::mode<"bilinear">, typenet::align_corners<true>>;
+//     using U2 = typenet::Upsample<typenet::output_size<7, 9>, typenet::mode<"bilinear">, typenet::align_corners<true>>;
 //     using U3 = typenet::Upsample<typenet::scale_factor<"1.5", "0.5">, typenet::mode<"bilinear">>;
 //     using U4 = typenet::UpsamplingBilinear2d<typenet::scale_factor<"2">>;      // align_corners=True
 //     static_assert(U1::infer({3, 4, 5}).output == typenet::shape{3, 8, 10});
@@ -33,7 +33,7 @@
 namespace typenet {
 
 namespace option_kind {
-struct size {};
+struct output_size {};
 struct scale_factor {};
 struct mode {};
 struct align_corners {};
@@ -45,9 +45,9 @@ template <class Kind, std::size_t... Sizes>
 struct sizes_option {
     using option_kind = Kind;
     static_assert(sizeof...(Sizes) == 1 || sizeof...(Sizes) == 2,
-                  "size<...>: give one output size for every spatial dimension (size<7>) or one per dimension "
-                  "(size<7, 9>)");
-    static_assert(((Sizes >= 1) && ...), "size<...>: output sizes must be at least 1");
+                  "output_size<...>: give one output size for every spatial dimension (output_size<7>) or one per dimension "
+                  "(output_size<7, 9>)");
+    static_assert(((Sizes >= 1) && ...), "output_size<...>: output sizes must be at least 1");
     static constexpr std::array<std::size_t, sizeof...(Sizes)> values{Sizes...};
 };
 template <class Kind, fixed_string... Factors>
@@ -67,7 +67,7 @@ struct text_option {
 }  // namespace detail
 
 // Upsample's options, spelled as nn.Upsample's keyword arguments.
-template <std::size_t... Sizes> struct size : detail::sizes_option<option_kind::size, Sizes...> {};
+template <std::size_t... Sizes> struct output_size : detail::sizes_option<option_kind::output_size, Sizes...> {};
 template <fixed_string... Factors> struct scale_factor : detail::factors_option<option_kind::scale_factor, Factors...> {};
 template <fixed_string Mode> struct mode : detail::text_option<option_kind::mode, Mode> {};
 template <bool B> struct align_corners : value_option<option_kind::align_corners, B> {};
@@ -168,7 +168,7 @@ constexpr linear_axis<T, Out> linear_axis_of(bool align_corners, double factor) 
 // The layer, for Upsample and its aliases (Self names the layer's type for layer_params).
 template <class Self, fixed_string Name, class... Options>
 struct upsample_layer {
-    static constexpr bool has_size = count_of_kind<option_kind::size, Options...> == 1;
+    static constexpr bool has_size = count_of_kind<option_kind::output_size, Options...> == 1;
     static constexpr bool has_scale_factor = count_of_kind<option_kind::scale_factor, Options...> == 1;
     static constexpr std::string_view mode_name =
         option_t<option_kind::mode, text_option<option_kind::mode, "nearest">, Options...>::value;
@@ -179,7 +179,7 @@ struct upsample_layer {
     static constexpr bool recompute_scale_factor =
         option_t<option_kind::recompute_scale_factor, typenet::recompute_scale_factor<false>, Options...>::value;
     static_assert(has_size != has_scale_factor,
-                  "Upsample: give exactly one of size<...> and scale_factor<...>, as PyTorch requires");
+                  "Upsample: give exactly one of output_size<...> and scale_factor<...>, as PyTorch requires");
     static_assert(interpolation != upsample_mode::unsupported,
                   "Upsample: mode<...> takes \"nearest\", \"linear\" or \"bilinear\" (typenet does not support "
                   "\"bicubic\", \"trilinear\", \"area\" nor \"nearest-exact\")");
@@ -189,7 +189,7 @@ struct upsample_layer {
     static_assert(!(recompute_scale_factor && has_size),
                   "Upsample: recompute_scale_factor is not meaningful with an explicit size, as in PyTorch");
 
-    using size_type = option_t<option_kind::size, sizes_option<option_kind::size, 1>, Options...>;
+    using size_type = option_t<option_kind::output_size, sizes_option<option_kind::output_size, 1>, Options...>;
     using scale_factor_type = option_t<option_kind::scale_factor, factors_option<option_kind::scale_factor, "1">, Options...>;
     static constexpr std::size_t given_values = has_size ? size_type::values.size() : scale_factor_type::values.size();
 
@@ -202,7 +202,7 @@ struct upsample_layer {
         if (!has_scale_factor || recompute_scale_factor) return 0;
         return scale_factor_type::values[given_values == 1 ? 0 : d];
     }
-    static constexpr std::size_t output_size(std::size_t in, std::size_t d) {
+    static constexpr std::size_t output_length(std::size_t in, std::size_t d) {
         if constexpr (has_size)
             return size_type::values[given_values == 1 ? 0 : d];
         else  // PyTorch: floor(float(in) * scale_factor), in double
@@ -226,13 +226,13 @@ struct upsample_layer {
                                          "batch dimension is not counted).">(),
                         3, in.rank);
         if (given_values != 1 && given_values != in.rank - 1)
-            return fail(message_of<Name, "size<...> or scale_factor<...> gives a number of values (first number) "
+            return fail(message_of<Name, "output_size<...> or scale_factor<...> gives a number of values (first number) "
                                          "other than the input's spatial dimensions (second number). Give one value "
                                          "for all of them, or one per dimension.">(),
                         given_values, in.rank - 1);
         shape out = in;
         for (std::size_t d = 0; d + 1 < in.rank; ++d) {
-            out.dims[d + 1] = output_size(in[d + 1], d);
+            out.dims[d + 1] = output_length(in[d + 1], d);
             if (out.dims[d + 1] == 0)
                 return fail(message_of<Name, "the scale factor makes an output size of 0 (first number) from an "
                                              "input size (second number). Use a larger factor or input.">(),
@@ -300,10 +300,10 @@ struct upsample_layer {
 
 template <class... Options>
 struct Upsample : detail::upsample_layer<Upsample<Options...>, "Upsample", Options...> {
-    static_assert(options_accepted<void(option_kind::size, option_kind::scale_factor, option_kind::mode,
+    static_assert(options_accepted<void(option_kind::output_size, option_kind::scale_factor, option_kind::mode,
                                         option_kind::align_corners, option_kind::recompute_scale_factor),
                                    Options...>,
-                  "Upsample takes the options size<...>, scale_factor<...>, mode<...>, align_corners<> and "
+                  "Upsample takes the options output_size<...>, scale_factor<...>, mode<...>, align_corners<> and "
                   "recompute_scale_factor<>, each at most once");
 };
 
@@ -311,8 +311,8 @@ struct Upsample : detail::upsample_layer<Upsample<Options...>, "Upsample", Optio
 template <class... Options>
 struct UpsamplingNearest2d
     : detail::upsample_layer<UpsamplingNearest2d<Options...>, "UpsamplingNearest2d", Options..., mode<"nearest">> {
-    static_assert(options_accepted<void(option_kind::size, option_kind::scale_factor), Options...>,
-                  "UpsamplingNearest2d takes the options size<...> and scale_factor<...>, one of them");
+    static_assert(options_accepted<void(option_kind::output_size, option_kind::scale_factor), Options...>,
+                  "UpsamplingNearest2d takes the options output_size<...> and scale_factor<...>, one of them");
 };
 
 // nn.UpsamplingBilinear2d(size=..., scale_factor=...): Upsample in mode 'bilinear' with align_corners=True.
@@ -320,8 +320,8 @@ template <class... Options>
 struct UpsamplingBilinear2d
     : detail::upsample_layer<UpsamplingBilinear2d<Options...>, "UpsamplingBilinear2d", Options..., mode<"bilinear">,
                              align_corners<true>> {
-    static_assert(options_accepted<void(option_kind::size, option_kind::scale_factor), Options...>,
-                  "UpsamplingBilinear2d takes the options size<...> and scale_factor<...>, one of them");
+    static_assert(options_accepted<void(option_kind::output_size, option_kind::scale_factor), Options...>,
+                  "UpsamplingBilinear2d takes the options output_size<...> and scale_factor<...>, one of them");
 };
 
 }  // namespace typenet
