@@ -216,7 +216,7 @@ def markdown(summary):
     else:
         out += ["", "typenet with 2 threads: OpenMP (`omp_set_num_threads`), over groups of samples of a batch "
                 "(include/typenet/module.hpp) and over the rows of large matrix products, convolutions' and Linear "
-                "layers' (include/typenet/detail/gemm.hpp, fusion.hpp), which a batch of one sample uses too; "
+                "layers' (include/typenet/detail/kernels/gemm.hpp, detail/fusion.hpp), which a batch of one sample uses too; "
                 "LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
     out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))

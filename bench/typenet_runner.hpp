@@ -88,7 +88,7 @@ public:
 
     // typenet runs on OpenMP threads: groups of samples of a batch through sample-wise containers
     // (include/typenet/module.hpp), and the rows of large matrix products (Conv2d, Linear:
-    // include/typenet/detail/gemm.hpp, fusion.hpp), which a batch of one sample uses too. Built
+    // include/typenet/detail/kernels/gemm.hpp, detail/fusion.hpp), which a batch of one sample uses too. Built
     // without OpenMP, it has one thread.
     bool set_threads(int threads) override {
 #ifdef _OPENMP

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <typenet/detail/pickle.hpp>
+#include <typenet/detail/formats/pickle.hpp>
 #include <typenet/pth.hpp>
 
 #include "pth_fuzz_checks.hpp"

@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include <typenet/detail/zip.hpp>
+#include <typenet/detail/formats/zip.hpp>
 #include <typenet/pth.hpp>
 
 #include "pth_fuzz_checks.hpp"

@@ -3,7 +3,7 @@
 #include <random>
 #include <vector>
 
-#include <typenet/detail/crc32.hpp>
+#include <typenet/detail/formats/crc32.hpp>
 
 using typenet::detail::crc32;
 

@@ -1,4 +1,4 @@
-// Tests of detail/file.hpp, the file I/O behind every reader and writer, and of read_checkpoint's
+// Tests of detail/formats/file.hpp, the file I/O behind every reader and writer, and of read_checkpoint's
 // choice of format: files that change while they are read, special files, saves through symlinks,
 // permissions, long names, saves killed midway. Linux: FIFOs, /dev/null, symlinks, modes, fork.
 #include <catch2/catch.hpp>

@@ -1,11 +1,11 @@
-// Tests of detail/json.hpp, the strict JSON reader behind safetensors' header, and its quoting.
+// Tests of detail/formats/json.hpp, the strict JSON reader behind safetensors' header, and its quoting.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include <typenet/detail/json.hpp>
+#include <typenet/detail/formats/json.hpp>
 
 using namespace typenet::detail::json;
 using Catch::Matchers::Contains;

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include <typenet/math.hpp>
-#include <typenet/detail/simd.hpp>
+#include <typenet/detail/kernels/simd.hpp>
 
 using namespace typenet;
 

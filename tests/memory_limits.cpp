@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <typenet/detail/pickle.hpp>
+#include <typenet/detail/formats/pickle.hpp>
 #include <typenet/pth.hpp>
 #include <typenet/serialization.hpp>
 

@@ -1,4 +1,4 @@
-// Tests of detail/pickle.hpp, the restricted unpickler: the values each accepted opcode makes, the
+// Tests of detail/formats/pickle.hpp, the restricted unpickler: the values each accepted opcode makes, the
 // globals it accepts and refuses, and hostile input (deep nesting, huge lengths, bad memo indices).
 // The byte sequences are written opcode by opcode with pickletools' names; the expected values
 // follow from the opcodes' definitions in Python's pickle module, noted where not obvious.
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <typenet/detail/pickle.hpp>
+#include <typenet/detail/formats/pickle.hpp>
 
 #include "pth_test_support.hpp"
 

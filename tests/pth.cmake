@@ -30,7 +30,7 @@ if(TARGET typenet-inspect)
   set_tests_properties(pth_inspect_tool PROPERTIES FIXTURES_REQUIRED pth_files)
 endif()
 
-# File I/O (detail/file.hpp) and read_checkpoint's choice of format: special files, symlinks,
+# File I/O (detail/formats/file.hpp) and read_checkpoint's choice of format: special files, symlinks,
 # permissions, long names, files that change while read, saves killed midway.
 typenet_test_executable(typenet_file_tests main.cpp file.cpp)
 target_compile_definitions(typenet_file_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include <typenet/checkpoint.hpp>
-#include <typenet/detail/zip.hpp>
+#include <typenet/detail/formats/zip.hpp>
 
 namespace test {
 

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include <typenet/detail/zip.hpp>
+#include <typenet/detail/formats/zip.hpp>
 
 #include "pth_test_support.hpp"
 

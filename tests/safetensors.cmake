@@ -1,4 +1,4 @@
-# Tests of safetensors.hpp and detail/json.hpp.
+# Tests of safetensors.hpp and detail/formats/json.hpp.
 #
 #   safetensors: ...             reading, writing, hostile files; no Python needed
 #   safetensors_python_files     PyTorch tensors written by an independent Python writer (fixture)

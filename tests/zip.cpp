@@ -1,4 +1,4 @@
-// Tests of detail/zip.hpp: archives written by zip_writer read back by zip_reader, and archives with
+// Tests of detail/formats/zip.hpp: archives written by zip_writer read back by zip_reader, and archives with
 // damaged structures, which must give a format_error and never a read outside the buffer.
 // (Archives written by PyTorch are read in pth.cpp; tests/interop/pth_check_zip_writer.py has
 // Python's zipfile and torch.load read what zip_writer writes.)
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <typenet/detail/zip.hpp>
+#include <typenet/detail/formats/zip.hpp>
 
 #include "pth_test_support.hpp"
 

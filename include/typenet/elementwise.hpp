@@ -15,7 +15,7 @@
 #include <array>
 #include <cstddef>
 
-#include "detail/simd.hpp"
+#include "detail/kernels/simd.hpp"
 #include "layer.hpp"
 #include "math.hpp"
 

@@ -1,5 +1,5 @@
 // Elementary functions that work on a scalar and on a whole vector of the target's width
-// (detail/simd.hpp) alike, for elementwise layers (elementwise.hpp) and users' own activations:
+// (detail/kernels/simd.hpp) alike, for elementwise layers (elementwise.hpp) and users' own activations:
 //
 //     template <class V> V silu(V x) { return x * typenet::math::sigmoid(x); }   // V: float, or 16 floats
 //     static_assert(typenet::math::splat<float>(0.5) == 0.5f);

@@ -35,9 +35,9 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "detail/file.hpp"
-#include "detail/pickle.hpp"
-#include "detail/zip.hpp"
+#include "detail/formats/file.hpp"
+#include "detail/formats/pickle.hpp"
+#include "detail/formats/zip.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 

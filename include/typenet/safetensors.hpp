@@ -41,8 +41,8 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "detail/file.hpp"
-#include "detail/json.hpp"
+#include "detail/formats/file.hpp"
+#include "detail/formats/json.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 #include "model.hpp"

@@ -29,10 +29,10 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "detail/convert.hpp"
-#include "detail/file.hpp"
-#include "detail/state_dict_pickle.hpp"
-#include "detail/zip.hpp"
+#include "detail/formats/convert.hpp"
+#include "detail/formats/file.hpp"
+#include "detail/formats/state_dict_pickle.hpp"
+#include "detail/formats/zip.hpp"
 #include "error.hpp"
 #include "model.hpp"
 #include "pth.hpp"

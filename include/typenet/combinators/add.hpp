@@ -14,7 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "../detail/broadcast.hpp"
+#include "../detail/kernels/broadcast.hpp"
 #include "../layers/identity.hpp"
 #include "block.hpp"
 

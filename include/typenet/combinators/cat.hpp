@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-#include "../detail/kernels.hpp"
+#include "../detail/kernels/common.hpp"
 #include "../options.hpp"
 #include "block.hpp"
 

@@ -28,9 +28,9 @@
 
 #include "../elementwise.hpp"
 #include "../layer.hpp"
-#include "gemm.hpp"
-#include "kernels.hpp"
-#include "simd.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/common.hpp"
+#include "kernels/simd.hpp"
 
 namespace typenet::detail {
 

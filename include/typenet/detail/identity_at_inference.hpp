@@ -9,7 +9,7 @@
 #include "../layer.hpp"
 #include "decimal.hpp"
 #include "fixed_string.hpp"
-#include "kernels.hpp"
+#include "kernels/common.hpp"
 
 namespace typenet::detail {
 

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/pooling1d.hpp"
+#include "../detail/kernels/pooling1d.hpp"
 #include "../layer.hpp"
 #include "adaptive_avg_pool2d.hpp"
 

@@ -14,7 +14,7 @@
 #include <limits>
 #include <string_view>
 
-#include "../detail/pooling1d.hpp"  // nan_max
+#include "../detail/kernels/pooling1d.hpp"  // nan_max
 #include "../layer.hpp"
 
 namespace typenet {

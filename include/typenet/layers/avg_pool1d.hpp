@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/pooling1d.hpp"
+#include "../detail/kernels/pooling1d.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "avg_pool2d.hpp"

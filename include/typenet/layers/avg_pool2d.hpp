@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/pooling.hpp"
+#include "../detail/kernels/pooling.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"  // size2

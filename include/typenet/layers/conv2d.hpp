@@ -15,10 +15,10 @@
 #include <omp.h>
 #endif
 
-#include "../detail/gemm.hpp"
-#include "../detail/kernels.hpp"
-#include "../detail/pooling.hpp"
-#include "../detail/simd.hpp"
+#include "../detail/kernels/gemm.hpp"
+#include "../detail/kernels/common.hpp"
+#include "../detail/kernels/pooling.hpp"
+#include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 

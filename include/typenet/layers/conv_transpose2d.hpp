@@ -17,9 +17,9 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/gemm.hpp"
-#include "../detail/kernels.hpp"
-#include "../detail/simd.hpp"
+#include "../detail/kernels/gemm.hpp"
+#include "../detail/kernels/common.hpp"
+#include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"  // size2

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/kernels.hpp"
+#include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
 
 namespace typenet {

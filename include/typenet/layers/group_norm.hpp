@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../detail/reductions.hpp"
+#include "../detail/kernels/reductions.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <type_traits>
 
-#include "../detail/reductions.hpp"
-#include "../detail/simd.hpp"
+#include "../detail/kernels/reductions.hpp"
+#include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <type_traits>
 
-#include "../detail/gemm.hpp"
-#include "../detail/kernels.hpp"
-#include "../detail/simd.hpp"
+#include "../detail/kernels/gemm.hpp"
+#include "../detail/kernels/common.hpp"
+#include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 

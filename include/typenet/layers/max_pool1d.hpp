@@ -14,8 +14,8 @@
 #include <limits>
 #include <string_view>
 
-#include "../detail/kernels.hpp"
-#include "../detail/pooling1d.hpp"
+#include "../detail/kernels/common.hpp"
+#include "../detail/kernels/pooling1d.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 

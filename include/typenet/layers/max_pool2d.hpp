@@ -13,7 +13,7 @@
 #include <limits>
 #include <string_view>
 
-#include "../detail/pooling.hpp"
+#include "../detail/kernels/pooling.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"  // size2

@@ -17,8 +17,8 @@
 #include <limits>
 #include <string_view>
 
-#include "../detail/reductions.hpp"
-#include "../detail/simd.hpp"
+#include "../detail/kernels/reductions.hpp"
+#include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
 #include "../math.hpp"
 

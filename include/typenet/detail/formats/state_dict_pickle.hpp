@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "../dtype.hpp"
-#include "../state_dict.hpp"
+#include "../../dtype.hpp"
+#include "../../state_dict.hpp"
 
 namespace typenet::detail {
 

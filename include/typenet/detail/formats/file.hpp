@@ -37,8 +37,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../checkpoint.hpp"
-#include "../error.hpp"
+#include "../../checkpoint.hpp"
+#include "../../error.hpp"
 
 namespace typenet::detail {
 

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <utility>
 
-#include "../shape.hpp"
+#include "../../shape.hpp"
 
 namespace typenet::detail {
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "../math.hpp"
+#include "../../math.hpp"
 #include "simd.hpp"
 
 namespace typenet::detail {

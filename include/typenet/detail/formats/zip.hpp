@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
+#include "../../error.hpp"
 #include "crc32.hpp"
 #include "file.hpp"
 

@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <utility>
 
-#include "../layer.hpp"
-#include "kernels.hpp"
+#include "../../layer.hpp"
+#include "common.hpp"
 #include "simd.hpp"
 
 namespace typenet::detail {

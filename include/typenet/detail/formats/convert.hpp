@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "../checkpoint.hpp"
-#include "../dtype.hpp"
+#include "../../checkpoint.hpp"
+#include "../../dtype.hpp"
 
 namespace typenet::detail {
 

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../layer.hpp"
-#include "kernels.hpp"
+#include "../../layer.hpp"
+#include "common.hpp"
 
 namespace typenet::detail {
 

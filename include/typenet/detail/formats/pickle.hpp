@@ -33,7 +33,7 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
+#include "../../error.hpp"
 #include "zip.hpp"
 
 namespace typenet::detail {
