@@ -11,10 +11,12 @@ build=${TYPENET_BUILD_DIR:-$root/build}
 
 run_config() {
   local name=$1; shift
+  local config_start=$SECONDS
   echo "=== $name ==="
   cmake -S "$root" -B "$build/$name" -G Ninja -DTYPENET_PYTHON=/usr/bin/python3 "$@"
   cmake --build "$build/$name"
   (cd "$build/$name" && ctest --output-on-failure -j 2)
+  echo "=== $name: built and tested in $((SECONDS - config_start)) s ==="
 }
 
 start=$SECONDS

@@ -7,11 +7,11 @@ add_test(NAME pth_files
 set_tests_properties(pth_files PROPERTIES FIXTURES_SETUP pth_files)
 
 # The zip reader and writer and the unpickler on bytes made in the tests: no files needed.
-typenet_test_executable(typenet_pth_unit_tests main.cpp zip.cpp pickle.cpp)
+typenet_test_executable(typenet_pth_unit_tests zip.cpp pickle.cpp)
 catch_discover_tests(typenet_pth_unit_tests TEST_PREFIX "pth unit: ")
 
 # read_pth on PyTorch's files, and on damaged and hostile ones.
-typenet_test_executable(typenet_pth_tests main.cpp pth.cpp)
+typenet_test_executable(typenet_pth_tests pth.cpp)
 target_compile_definitions(typenet_pth_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
 catch_discover_tests(typenet_pth_tests TEST_PREFIX "pth: " PROPERTIES FIXTURES_REQUIRED pth_files)
 
@@ -32,10 +32,10 @@ endif()
 
 # File I/O (detail/formats/file.hpp) and read_checkpoint's choice of format: special files, symlinks,
 # permissions, long names, files that change while read, saves killed midway.
-typenet_test_executable(typenet_file_tests main.cpp file.cpp)
+typenet_test_executable(typenet_file_tests file.cpp)
 target_compile_definitions(typenet_file_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
 catch_discover_tests(typenet_file_tests TEST_PREFIX "file: " PROPERTIES FIXTURES_REQUIRED pth_files)
 
 # Memory the readers may use; operator new is counted, so a program of its own.
-typenet_test_executable(typenet_memory_tests main.cpp memory_limits.cpp)
+typenet_test_executable(typenet_memory_tests memory_limits.cpp)
 catch_discover_tests(typenet_memory_tests TEST_PREFIX "memory: ")

@@ -7,7 +7,7 @@
 #   safetensors_python_check     an independent Python reader and PyTorch check typenet's files
 set(safetensors_interop_dir ${CMAKE_CURRENT_BINARY_DIR}/safetensors_interop)
 
-typenet_test_executable(typenet_safetensors_tests main.cpp safetensors.cpp json.cpp)
+typenet_test_executable(typenet_safetensors_tests safetensors.cpp json.cpp)
 target_compile_definitions(typenet_safetensors_tests PRIVATE
                            TYPENET_SAFETENSORS_INTEROP_DIR="${safetensors_interop_dir}")
 catch_discover_tests(typenet_safetensors_tests TEST_PREFIX "safetensors: " TEST_SPEC "~[python]")
