@@ -43,6 +43,25 @@ using combinator_fire = Block<
     Forward<Then<Call<"squeeze", "squeeze_activation">,
                  Cat<Call<"expand1x1", "expand1x1_activation">, Call<"expand3x3", "expand3x3_activation">>>>>;
 
+using combinator_narrow_shuffle = Block<
+    Named<"conv", Conv2d<6, 6, 1>>, Named<"shuffle", ChannelShuffle<3>>,
+    Forward<Cat<Then<Call<"conv", "shuffle">, Narrow<2, 1, 3>>, Narrow<2, 1, 3>, Then<Narrow<1, -2, 2>, Narrow<-2, 1, 3>>>>>;
+
+// torchvision.models.shufflenetv2.InvertedResidual(inp, oup, stride).
+template <std::size_t In, std::size_t Out, std::size_t Stride>
+using shufflenet_branch2 =
+    Sequential<Conv2d<In, Out, 1, bias<false>>, BatchNorm2d<Out>, ReLU,
+               Conv2d<Out, Out, 3, stride<Stride>, padding<1>, groups<Out>, bias<false>>, BatchNorm2d<Out>,
+               Conv2d<Out, Out, 1, bias<false>>, BatchNorm2d<Out>, ReLU>;
+using combinator_shufflenet_split = Block<  // stride 1: branch1 is an empty Sequential, no keys
+    Named<"branch2", shufflenet_branch2<4, 4, 1>>,
+    Forward<Then<Cat<Narrow<1, 0, 4>, Then<Narrow<1, 4, 4>, Call<"branch2">>>, ChannelShuffle<2>>>>;
+using combinator_shufflenet_down = Block<
+    Named<"branch1", Sequential<Conv2d<6, 6, 3, stride<2>, padding<1>, groups<6>, bias<false>>, BatchNorm2d<6>,
+                                Conv2d<6, 4, 1, bias<false>>, BatchNorm2d<4>, ReLU>>,
+    Named<"branch2", shufflenet_branch2<6, 4, 2>>,
+    Forward<Then<Cat<Call<"branch1">, Call<"branch2">>, ChannelShuffle<2>>>>;
+
 template <class F>
 void for_each_combinator_model(F&& f) {
     f.template operator()<combinator_basic_block_downsample, Input<4, 9, 7>>("combinator_basic_block_downsample");
@@ -53,6 +72,9 @@ void for_each_combinator_model(F&& f) {
     f.template operator()<combinator_parameters_cat, Input<4, 3, 5>>("combinator_parameters_cat");
     f.template operator()<combinator_absent, Input<7>>("combinator_absent");
     f.template operator()<combinator_fire, Input<4, 7, 7>>("combinator_fire");
+    f.template operator()<combinator_narrow_shuffle, Input<6, 5, 4>>("combinator_narrow_shuffle");
+    f.template operator()<combinator_shufflenet_split, Input<8, 6, 5>>("combinator_shufflenet_split");
+    f.template operator()<combinator_shufflenet_down, Input<6, 7, 6>>("combinator_shufflenet_down");
 }
 
 }  // namespace reference

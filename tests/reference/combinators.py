@@ -100,6 +100,21 @@ class AbsentShortcut(nn.Module):
         return self.head(torch.relu(self.body(x)) + identity)
 
 
+class NarrowShuffle(nn.Module):
+    """Slices of channels and rows (torch.narrow, x[..., a:b], a negative start) and
+    nn.ChannelShuffle with three groups."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(6, 6, 1)
+        self.shuffle = nn.ChannelShuffle(3)
+
+    def forward(self, x):
+        rows = torch.narrow(x, 2, 1, 3)
+        tail = x[:, -2:, 1:4]
+        return torch.cat([self.shuffle(self.conv(x))[:, :, 1:4], rows, tail], dim=1)
+
+
 MODELS = {
     "combinator_basic_block_downsample": (BasicBlockDown, (4, 9, 7)),
     "combinator_registration_order": (RegistrationOrder, (5,)),
@@ -109,4 +124,8 @@ MODELS = {
     "combinator_parameters_cat": (ParametersAndCat, (4, 3, 5)),
     "combinator_absent": (AbsentShortcut, (7,)),
     "combinator_fire": (lambda: torchvision.models.squeezenet.Fire(4, 3, 5, 6), (4, 7, 7)),
+    "combinator_narrow_shuffle": (NarrowShuffle, (6, 5, 4)),
+    # ShuffleNetV2's blocks: stride 1 splits the channels in two (x.chunk), stride 2 runs two branches.
+    "combinator_shufflenet_split": (lambda: torchvision.models.shufflenetv2.InvertedResidual(8, 8, 1), (8, 6, 5)),
+    "combinator_shufflenet_down": (lambda: torchvision.models.shufflenetv2.InvertedResidual(6, 8, 2), (6, 7, 6)),
 }
