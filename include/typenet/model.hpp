@@ -17,9 +17,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "detail/analysis.hpp"
 #include "detail/fixed_string.hpp"
@@ -30,6 +32,34 @@
 #include "tensor.hpp"
 
 namespace typenet {
+
+namespace detail {
+template <class InputShape, class T>
+struct input_element {
+    using type = T;
+};
+template <class InputShape, class T>
+    requires requires { typename InputShape::element_type; }
+struct input_element<InputShape, T> {
+    using type = typename InputShape::element_type;
+};
+template <class InputShape, class T>
+using input_element_t = typename input_element<InputShape, T>::type;
+
+// Token ids (Tokens<...>) become scalars for the network, which computes in T: every id must be
+// one that T holds exactly (0 to 2^24 in float), so that an Embedding compares the very id with
+// its num_embeddings. Checked before anything is computed; an id outside is a typenet::error.
+template <class T, std::size_t PerSample, class Int>
+void token_ids(const Int* ids, T* out, std::size_t samples) {
+    constexpr long long exact = 1LL << std::numeric_limits<T>::digits;
+    for (std::size_t i = 0; i < samples * PerSample; ++i)
+        if (ids[i] < 0 || (long long)ids[i] > exact)
+            throw error(concat({"typenet: token id ", std::to_string(ids[i]), " at sample ", std::to_string(i / PerSample),
+                                ", index ", std::to_string(i % PerSample),
+                                " of the input is out of range: ids index an Embedding's rows, from 0"}));
+    for (std::size_t i = 0; i < samples * PerSample; ++i) out[i] = T(ids[i]);
+}
+}  // namespace detail
 
 template <Module Net, class InputShape, class T = float, std::size_t Batch = 1>
 class Model {
@@ -48,10 +78,12 @@ public:
     static constexpr shape input_shape = InputShape::value;
     static constexpr shape output_shape = analysis::counts.output;
 
-    using input_type = tensor_for<T, input_shape>;
+    // The input's elements: T, or the integer ids of a Tokens<...> input (see detail::token_ids).
+    using input_element = detail::input_element_t<InputShape, T>;
+    using input_type = tensor_for<input_element, input_shape>;
     using output_type = tensor_for<T, output_shape>;
     template <std::size_t B>
-    using batch_input_type = batch_tensor_for<T, B, input_shape>;
+    using batch_input_type = batch_tensor_for<input_element, B, input_shape>;
     template <std::size_t B>
     using batch_output_type = batch_tensor_for<T, B, output_shape>;
 
@@ -180,9 +212,14 @@ public:
 
 private:
     template <std::size_t B>
-    void run(const T* in, T* out) {
-        if constexpr (shapes_fit)
+    void run(const input_element* in, T* out) {
+        if constexpr (!shapes_fit) {
+        } else if constexpr (std::is_same_v<input_element, T>) {
             detail::forward_module<Net, T, input_shape, B>(state_, in, out, workspace_);
+        } else {
+            detail::token_ids<T, input_shape.numel()>(in, ids_, B);
+            detail::forward_module<Net, T, input_shape, B>(state_, ids_, out, workspace_);
+        }
     }
     template <class E>
     E* data(const state_entry& e) {
@@ -206,6 +243,8 @@ private:
 
     alignas(state_alignment) std::byte state_[state_bytes > 0 ? state_bytes : 1];
     alignas(state_alignment) T workspace_[workspace_elements > 0 ? workspace_elements : 1];
+    // A Tokens<...> input's ids as scalars, for the network.
+    alignas(state_alignment) T ids_[std::is_same_v<input_element, T> ? 1 : Batch * input_shape.numel()];
     std::array<bool, state_dict.size()> requires_grad_ = [] {
         std::array<bool, state_dict.size()> flags{};
         for (std::size_t i = 0; i < flags.size(); ++i) flags[i] = state_dict[i].is_parameter();

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <ostream>
 #include <string>
+#include <type_traits>
 
 namespace typenet {
 
@@ -60,5 +62,18 @@ struct Input {
     static_assert(((Dims > 0) && ...), "typenet::Input<...>: every dimension must be at least 1");
     static constexpr shape value{Dims...};
 };
+
+// A per-sample input of integer token ids, for a network that starts with an Embedding:
+// Tokens<64> is a sequence of 64 int64 ids (PyTorch's LongTensor), TokensOf<std::int32_t, 64>
+// the same in int32. The model's input_type is then a Tensor of that integer type; the model
+// checks each id and hands it to the network as a scalar (layers/embedding.hpp).
+template <class Int, std::size_t... Dims>
+struct TokensOf : Input<Dims...> {
+    static_assert(std::is_same_v<Int, std::int64_t> || std::is_same_v<Int, std::int32_t>,
+                  "typenet::TokensOf<Int, ...>: token ids are std::int64_t (PyTorch's LongTensor) or std::int32_t");
+    using element_type = Int;
+};
+template <std::size_t... Dims>
+struct Tokens : TokensOf<std::int64_t, Dims...> {};
 
 }  // namespace typenet

@@ -5,7 +5,8 @@ after_randomize() method, if it has one, may adjust them), saved as torch.save s
 batch of inputs and PyTorch's outputs in eval() mode:
   <name>.pth            torch.save(model.state_dict()), the zip format
   <name>.legacy.pth     the same in the legacy format (_use_new_zipfile_serialization=False)
-  <name>.input.bin      float32 input, BATCH samples, raw little-endian
+  <name>.input.bin      float32 input, BATCH samples, raw little-endian (int64 token ids for a
+                        model with a `vocabulary` attribute)
   <name>.output.bin     float32 output of the float32 model
   <name>.output64.bin   float64 output of the same model and input converted to float64
 For the models in VARIANTS, files a loader meets in the wild, each with the output PyTorch computes
@@ -120,15 +121,18 @@ def main():
         if hasattr(model, "after_randomize"):  # a model's own adjustment of its random values
             model.after_randomize()
         model.eval()
-        x = torch.randn((BATCH,) + input_shape, generator=generator)
+        if hasattr(model, "vocabulary"):  # token ids, int64
+            x = torch.randint(0, model.vocabulary, (BATCH,) + input_shape, generator=generator)
+        else:
+            x = torch.randn((BATCH,) + input_shape, generator=generator)
         with torch.no_grad():
             y = model(x)
             y64 = factory().double().eval()
             y64.load_state_dict(model.state_dict())
-            y64 = y64(x.double())
+            y64 = y64(x.double() if x.is_floating_point() else x)
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".legacy.pth"), _use_new_zipfile_serialization=False)
-        x.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".input.bin"))
+        x.numpy().astype("<f4" if x.is_floating_point() else "<i8").tofile(os.path.join(out_dir, name + ".input.bin"))
         y.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".output.bin"))
         y64.numpy().astype("<f8").tofile(os.path.join(out_dir, name + ".output64.bin"))
         if name in VARIANTS:

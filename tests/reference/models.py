@@ -77,10 +77,14 @@ CORE = {
 }
 
 # Modules holding MODELS dicts of their own, in this directory.
-GROUPS = ["activations_norms", "combinators", "conv_pool", "torchvision_models"]
+GROUPS = ["activations_norms", "attention", "combinators", "conv_pool", "torchvision_models"]
 
 MODELS = dict(CORE)
+# Models whose parity program checks float32 only: no <name>.typenet64.pth to read back.
+FLOAT_ONLY = set()
 for _group in GROUPS:
-    for _name, _entry in importlib.import_module(_group).MODELS.items():
+    _module = importlib.import_module(_group)
+    for _name, _entry in _module.MODELS.items():
         assert _name not in MODELS, f"reference model {_name} is defined twice"
         MODELS[_name] = _entry
+    FLOAT_ONLY |= set(getattr(_module, "FLOAT_ONLY", ()))

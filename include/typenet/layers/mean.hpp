@@ -1,0 +1,66 @@
+// Mean<dim>: the mean over one dimension, which disappears, like torch.mean(x, dim) in a forward
+// (keepdim=False). Dims are PyTorch's: the batch is dim 0 (refused), a sample's dimensions 1, 2,
+// ...; negative ones count from the back. The pooling of a sequence classifier: [S, E] -> [E].
+//
+//     using Pool = typenet::Mean<1>;   // x.mean(dim=1) on [N, S, E]
+//     static_assert(Pool::infer({64, 32}).output == typenet::shape{32});
+//     static_assert(typenet::Mean<-1>::infer({4, 5}).output == typenet::shape{4});
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "../layer.hpp"
+
+namespace typenet {
+
+template <int Dim>
+struct Mean {
+    static_assert(Dim != 0, "Mean: dim 0 is the batch dimension, which typenet keeps apart; Mean<1> averages over a "
+                            "sample's first dimension, Mean<-1> over its last");
+    static constexpr std::string_view type_name = "Mean";
+    static constexpr std::array<state_spec, 0> state{};
+    static constexpr bool sample_wise = true;
+
+    // The averaged dimension as an index into the per-sample shape, or -1 when out of range.
+    static constexpr long long reduced_dim(shape in) {
+        const long long rank = (long long)in.rank + 1;  // with the batch dimension
+        const long long d = Dim < 0 ? Dim + rank : Dim;
+        return d >= 1 && d < rank ? d - 1 : -1;
+    }
+
+    static constexpr shape_check infer(shape in) {
+        if (reduced_dim(in) < 0 || in.rank < 2)
+            return fail("Mean: dim must name one of a sample's dimensions (counting the batch as 0), and a sample "
+                        "needs two dimensions at least, one left after the mean (first number: 2, second: the input's "
+                        "rank per sample)",
+                        2, in.rank);
+        shape out;
+        for (std::size_t i = 0; i < in.rank; ++i)
+            if ((long long)i != reduced_dim(in)) out.dims[out.rank++] = in[i];
+        return {out};
+    }
+
+    template <class T, shape In, std::size_t N>
+    static void propagate(layer_params<Mean, T>, const T* in, T* out) {
+        constexpr std::size_t d = std::size_t(reduced_dim(In)), size = In[d];
+        constexpr std::size_t inner = [] {
+            std::size_t n = 1;
+            for (std::size_t i = d + 1; i < In.rank; ++i) n *= In[i];
+            return n;
+        }();
+        constexpr std::size_t outer = N * In.numel() / (size * inner);
+        // The sum, then one division by the count (as torch.mean: sum, then div_).
+        for (std::size_t o = 0; o < outer; ++o) {
+            T* y = out + o * inner;
+            const T* x = in + o * size * inner;
+            for (std::size_t i = 0; i < inner; ++i) y[i] = x[i];
+            for (std::size_t k = 1; k < size; ++k)
+                for (std::size_t i = 0; i < inner; ++i) y[i] += x[k * inner + i];
+            for (std::size_t i = 0; i < inner; ++i) y[i] /= T(size);
+        }
+    }
+};
+
+}  // namespace typenet

@@ -1,0 +1,118 @@
+// TransformerEncoderLayer and TransformerEncoder, like PyTorch's, in eval() mode (dropout is the
+// identity), on a per-sample sequence [S, d_model]. Both are Blocks of existing layers with
+// PyTorch's children and forward, so their state_dict is PyTorch's key for key:
+//   self_attn.{in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias}, linear1.{weight, bias},
+//   linear2.{weight, bias}, norm1.{weight, bias}, norm2.{weight, bias}
+// and, for the encoder, layers.0.*, layers.1.*, ... then norm.* when a final norm is given.
+//
+//     using Layer = typenet::TransformerEncoderLayer<64, 4, 256>;   // nn.TransformerEncoderLayer(64, 4, 256)
+//     using PreNorm = typenet::TransformerEncoderLayer<64, 4, 256, typenet::norm_first<true>,
+//                                                      typenet::activation<"gelu">>;
+//     using Encoder = typenet::TransformerEncoder<Layer, 2, typenet::final_norm<typenet::LayerNorm<64>>>;
+//     using M = typenet::Model<Encoder, typenet::Input<16, 64>>;     // nn.TransformerEncoder(layer, 2, norm)
+//     static_assert(M::state_dict[12].key == "layers.1.self_attn.in_proj_weight");
+//     static_assert(M::state_dict[24].key == "norm.weight" && PreNorm::d_model == 64);
+//
+// TransformerEncoderLayer options, the constructor's: norm_first<b> (false: x = norm1(x + sa(x)),
+// then norm2(x + ff(x)); true: x = x + sa(norm1(x)), then x + ff(norm2(x))), activation<"relu">
+// or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (kept, the identity here),
+// batch_first<b> (how PyTorch is called only, see multihead_attention.hpp), causal<true> (the
+// src_mask of a square subsequent mask, passed to self_attn). TransformerEncoder's option:
+// final_norm<M> (its `norm` argument, usually LayerNorm<d_model>; none by default).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "../combinators/add.hpp"
+#include "../combinators/block.hpp"
+#include "../combinators/sequential.hpp"
+#include "../detail/fixed_string.hpp"
+#include "../options.hpp"
+#include "gelu.hpp"
+#include "layer_norm.hpp"
+#include "linear.hpp"
+#include "multihead_attention.hpp"
+#include "relu.hpp"
+
+namespace typenet {
+
+namespace option_kind {
+struct norm_first {};
+struct activation {};
+struct layer_norm_eps {};
+struct dropout {};
+struct final_norm {};
+}  // namespace option_kind
+template <bool B> struct norm_first : value_option<option_kind::norm_first, B> {};
+template <detail::fixed_string Name> struct activation {
+    using option_kind = option_kind::activation;
+    static constexpr std::string_view name = Name.view();
+};
+template <detail::fixed_string E> struct layer_norm_eps : decimal_option<option_kind::layer_norm_eps, E> {
+    using as_eps = eps<E>;  // LayerNorm's option
+};
+template <detail::fixed_string P> struct dropout : decimal_option<option_kind::dropout, P> {};
+template <class Norm> struct final_norm {
+    using option_kind = option_kind::final_norm;
+    using type = Norm;
+};
+
+namespace detail {
+
+template <std::size_t DModel, std::size_t NHead, std::size_t FF, class... Options>
+struct encoder_layer_parts {
+    static_assert(options_accepted<void(option_kind::norm_first, option_kind::activation, option_kind::layer_norm_eps,
+                                        option_kind::dropout, option_kind::batch_first, option_kind::causal),
+                                   Options...>,
+                  "TransformerEncoderLayer takes the options norm_first<>, activation<>, layer_norm_eps<>, dropout<>, "
+                  "batch_first<> and causal<>, each at most once");
+    static constexpr bool norm_first = option_t<option_kind::norm_first, typenet::norm_first<false>, Options...>::value;
+    static constexpr std::string_view activation = option_t<option_kind::activation, typenet::activation<"relu">, Options...>::name;
+    static_assert(activation == "relu" || activation == "gelu",
+                  "TransformerEncoderLayer: activation is \"relu\" (the default) or \"gelu\", as in PyTorch");
+    static constexpr bool causal = option_t<option_kind::causal, typenet::causal<false>, Options...>::value;
+    using eps_option = option_t<option_kind::layer_norm_eps, layer_norm_eps<"1e-5">, Options...>;
+
+    using Act = std::conditional_t<activation == "gelu", GELU<>, ReLU>;
+    using Norm = LayerNorm<DModel, typename eps_option::as_eps>;
+    using FeedForward = Then<Call<"linear1">, Act, Call<"linear2">>;
+    // PyTorch's forward: norm_first, x + sa(norm1(x)) then x + ff(norm2(x)); otherwise
+    // norm1(x + sa(x)) then norm2(x + ff(x)).
+    using expression = std::conditional_t<
+        norm_first,
+        Then<Add<Identity, Call<"norm1", "self_attn">>, Add<Identity, Then<Call<"norm2">, FeedForward>>>,
+        Then<Add<Identity, Call<"self_attn">>, Call<"norm1">, Add<Identity, FeedForward>, Call<"norm2">>>;
+    using block = Block<Named<"self_attn", MultiheadAttention<DModel, NHead, typenet::causal<causal>>>,
+                        Named<"linear1", Linear<DModel, FF>>, Named<"linear2", Linear<FF, DModel>>,
+                        Named<"norm1", Norm>, Named<"norm2", Norm>, Forward<expression>>;
+};
+
+template <class Layer, std::size_t... I>
+Sequential<std::conditional_t<true, Layer, std::integral_constant<std::size_t, I>>...> repeated(std::index_sequence<I...>);
+
+}  // namespace detail
+
+template <std::size_t DModel, std::size_t NHead, std::size_t DimFeedforward = 2048, class... Options>
+struct TransformerEncoderLayer : detail::encoder_layer_parts<DModel, NHead, DimFeedforward, Options...>::block {
+    static constexpr std::string_view type_name = "TransformerEncoderLayer";
+    static constexpr std::size_t d_model = DModel;
+    static constexpr std::size_t nhead = NHead;
+    static constexpr std::size_t dim_feedforward = DimFeedforward;
+};
+
+template <class Layer, std::size_t NumLayers, class... Options>
+struct TransformerEncoder
+    : Block<Named<"layers", decltype(detail::repeated<Layer>(std::make_index_sequence<NumLayers>{}))>,
+            Named<"norm", typename option_t<option_kind::final_norm, final_norm<Absent>, Options...>::type>,
+            Forward<Call<"layers", "norm">>> {
+    static_assert(NumLayers >= 1, "TransformerEncoder: num_layers must be at least 1");
+    static_assert(options_accepted<void(option_kind::final_norm), Options...>,
+                  "TransformerEncoder takes one option, final_norm<M> (PyTorch's norm argument), at most once");
+    static constexpr std::string_view type_name = "TransformerEncoder";
+    static constexpr std::size_t num_layers = NumLayers;
+};
+
+}  // namespace typenet

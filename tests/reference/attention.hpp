@@ -1,0 +1,55 @@
+// The typenet side of reference/attention.py: each type mirrors the PyTorch model of the same
+// name (SelfAttention and EncoderLayer there are PyTorch's modules called on [N, S, E]; their
+// batch_first only changes that call). for_each_attention_model says which are also checked in
+// double (attention.py's FLOAT_AND_DOUBLE).
+#pragma once
+
+#include <typenet/typenet.hpp>
+
+namespace reference::attention {
+
+using namespace typenet;
+
+inline constexpr std::size_t S = 64;
+
+using embedding_padding_idx = Embedding<50, 16, padding_idx<0>>;
+using embedding_negative_padding_idx = Embedding<40, 24, padding_idx<-1>>;
+using mha = MultiheadAttention<32, 4>;
+using mha_batch_first_single_head = MultiheadAttention<24, 1, batch_first<true>>;
+using mha_nobias_causal = MultiheadAttention<32, 4, bias<false>, causal<true>>;
+using mha_causal_odd_length = MultiheadAttention<16, 2, causal<true>, batch_first<true>>;
+using encoder_layer_relu = TransformerEncoderLayer<32, 4, 64, batch_first<true>>;
+using encoder_layer_relu_norm_first = TransformerEncoderLayer<32, 4, 64, norm_first<true>>;
+using encoder_layer_gelu = TransformerEncoderLayer<32, 4, 64, activation<"gelu">, layer_norm_eps<"1e-6">>;
+using encoder_layer_gelu_norm_first_causal =
+    TransformerEncoderLayer<32, 4, 64, activation<"gelu">, norm_first<true>, causal<true>, batch_first<true>>;
+using encoder_2_layers_norm = TransformerEncoder<TransformerEncoderLayer<32, 4, 64>, 2, final_norm<LayerNorm<32>>>;
+
+// Token ids -> embedding + learned positions (a Parameter: its key "pos" comes first, as
+// PyTorch lists a module's own parameters first) -> 2-layer encoder -> mean over positions -> Linear.
+using text_classifier = Block<
+    Named<"embedding", Embedding<100, 32, padding_idx<0>>>, Named<"pos", Parameter<shape{S, 32}>>,
+    Named<"encoder", TransformerEncoder<TransformerEncoderLayer<32, 4, 64, activation<"gelu">>, 2,
+                                        final_norm<LayerNorm<32>>>>,
+    Named<"head", Linear<32, 5>>,
+    Forward<Then<Add<Call<"embedding">, Call<"pos">>, Call<"encoder">, Mean<1>, Call<"head">>>>;
+
+// f.template operator()<Net, Input, also_double>("name")
+template <class F>
+void for_each_attention_model(F&& f) {
+    f.template operator()<embedding_padding_idx, Tokens<S>, false>("embedding_padding_idx");
+    f.template operator()<embedding_negative_padding_idx, Tokens<S>, false>("embedding_negative_padding_idx");
+    f.template operator()<mha, Input<S, 32>, false>("mha");
+    f.template operator()<mha_batch_first_single_head, Input<S, 24>, false>("mha_batch_first_single_head");
+    f.template operator()<mha_nobias_causal, Input<S, 32>, true>("mha_nobias_causal");
+    f.template operator()<mha_causal_odd_length, Input<37, 16>, false>("mha_causal_odd_length");
+    f.template operator()<encoder_layer_relu, Input<S, 32>, false>("encoder_layer_relu");
+    f.template operator()<encoder_layer_relu_norm_first, Input<S, 32>, false>("encoder_layer_relu_norm_first");
+    f.template operator()<encoder_layer_gelu, Input<S, 32>, false>("encoder_layer_gelu");
+    f.template operator()<encoder_layer_gelu_norm_first_causal, Input<S, 32>, false>(
+        "encoder_layer_gelu_norm_first_causal");
+    f.template operator()<encoder_2_layers_norm, Input<S, 32>, true>("encoder_2_layers_norm");
+    f.template operator()<text_classifier, Tokens<S>, false>("text_classifier");
+}
+
+}  // namespace reference::attention
