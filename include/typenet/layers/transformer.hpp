@@ -15,7 +15,7 @@
 //
 // TransformerEncoderLayer options, the constructor's: norm_first<b> (false: x = norm1(x + sa(x)),
 // then norm2(x + ff(x)); true: x = x + sa(norm1(x)), then x + ff(norm2(x))), activation<"relu">
-// or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (kept, the identity here),
+// or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (accepted; dropout is the identity here),
 // batch_first<b> (how PyTorch is called only, see multihead_attention.hpp), causal<true> (the
 // src_mask of a square subsequent mask, passed to self_attn). TransformerEncoder's option:
 // final_norm<M> (its `norm` argument, usually LayerNorm<d_model>; none by default).
