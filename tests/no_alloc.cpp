@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -10,6 +11,7 @@
 #include <typenet/typenet.hpp>
 
 #include "../examples/simple_mnist_model.hpp"
+#include "reference/attention.hpp"
 #include "reference/models.hpp"
 
 namespace {
@@ -73,6 +75,23 @@ TEST_CASE("forward allocates nothing, for one sample and for a batch") {
     auto probe = std::make_unique<int>(1);
     counting = false;
     REQUIRE(allocations == 1);
+
+    allocations = 0;
+    counting = true;
+    model->forward(one, out);
+    model->forward(*batch, *batch_out);
+    counting = false;
+    CHECK(allocations == 0);
+}
+
+TEST_CASE("forward allocates nothing: a Transformer text classifier from token ids") {
+    using M = typenet::Model<reference::attention::text_classifier, typenet::Tokens<64>, float, 4>;
+    auto model = std::make_unique<M>();
+    auto batch = std::make_unique<M::batch_input_type<4>>();
+    auto batch_out = std::make_unique<M::batch_output_type<4>>();
+    for (std::size_t i = 0; i < batch->size; ++i) (*batch)[i] = std::int64_t(i % 100);
+    M::input_type one{};
+    M::output_type out;
 
     allocations = 0;
     counting = true;
