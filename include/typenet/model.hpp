@@ -1,7 +1,8 @@
 // Model: a network type instantiated for a per-sample input shape, a scalar type and the largest
 // compile-time batch it will run. It owns the state block (all parameters and buffers,
 // contiguous, in state_dict order) and the forward workspace; both have compile-time sizes, so
-// a Model never allocates. It is large: put it in static storage or on the heap.
+// a Model never allocates. It is large: put it in static storage or on the heap. The input is
+// Input<...> (scalars of type T) or Tokens<...> (integer token ids, for an Embedding: shape.hpp).
 //
 //     using Net = typenet::Sequential<typenet::Flatten, typenet::Linear<784, 10>>;
 //     using M = typenet::Model<Net, typenet::Input<1, 28, 28>>;
@@ -45,6 +46,7 @@ struct input_element<InputShape, T> {
 };
 template <class InputShape, class T>
 using input_element_t = typename input_element<InputShape, T>::type;
+struct no_token_ids {};
 
 // Token ids (Tokens<...>) become scalars for the network, which computes in T: every id must be
 // one that T holds exactly (0 to 2^24 in float), so that an Embedding compares the very id with
@@ -217,8 +219,8 @@ private:
         } else if constexpr (std::is_same_v<input_element, T>) {
             detail::forward_module<Net, T, input_shape, B>(state_, in, out, workspace_);
         } else {
-            detail::token_ids<T, input_shape.numel()>(in, ids_, B);
-            detail::forward_module<Net, T, input_shape, B>(state_, ids_, out, workspace_);
+            detail::token_ids<T, input_shape.numel()>(in, ids_.data(), B);
+            detail::forward_module<Net, T, input_shape, B>(state_, ids_.data(), out, workspace_);
         }
     }
     template <class E>
@@ -243,8 +245,9 @@ private:
 
     alignas(state_alignment) std::byte state_[state_bytes > 0 ? state_bytes : 1];
     alignas(state_alignment) T workspace_[workspace_elements > 0 ? workspace_elements : 1];
-    // A Tokens<...> input's ids as scalars, for the network.
-    alignas(state_alignment) T ids_[std::is_same_v<input_element, T> ? 1 : Batch * input_shape.numel()];
+    // A Tokens<...> input's ids as scalars, for the network (nothing for other inputs).
+    [[no_unique_address]] std::conditional_t<std::is_same_v<input_element, T>, detail::no_token_ids,
+                                             Tensor<T, Batch * input_shape.numel()>> ids_;
     std::array<bool, state_dict.size()> requires_grad_ = [] {
         std::array<bool, state_dict.size()> flags{};
         for (std::size_t i = 0; i < flags.size(); ++i) flags[i] = state_dict[i].is_parameter();
