@@ -56,8 +56,8 @@ void token_ids(const Int* ids, T* out, std::size_t samples) {
     constexpr long long exact = 1LL << std::numeric_limits<T>::digits;
     for (std::size_t i = 0; i < samples * PerSample; ++i)
         if (ids[i] < 0 || (long long)ids[i] > exact)
-            throw error(concat({"typenet: token id ", std::to_string(ids[i]), " at sample ", std::to_string(i / PerSample),
-                                ", index ", std::to_string(i % PerSample),
+            throw error(concat({"typenet: token id ", std::to_string(ids[i]), " at sample ",
+                                std::to_string(i / PerSample), ", index ", std::to_string(i % PerSample),
                                 " of the input is out of range: ids index an Embedding's rows, from 0"}));
     for (std::size_t i = 0; i < samples * PerSample; ++i) out[i] = T(ids[i]);
 }

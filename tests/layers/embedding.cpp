@@ -94,6 +94,7 @@ TEST_CASE("Embedding: an id out of range is an error naming the sample, the inde
     // Float ids must be whole numbers.
     using FloatModel = Model<Embedding<4, 3>, Input<2>>;
     auto mf = std::make_unique<FloatModel>();
-    CHECK_THROWS_WITH(mf->forward(FloatModel::input_type{1, 1.5f}), Catch::Contains("token id 1.500000 at sample 0, index 1"));
+    CHECK_THROWS_WITH(mf->forward(FloatModel::input_type{1, 1.5f}),
+                      Catch::Contains("token id 1.500000 at sample 0, index 1"));
     CHECK_THROWS_WITH(mf->forward(FloatModel::input_type{NAN, 1}), Catch::Contains("index 0 is out of range"));
 }

@@ -1,6 +1,7 @@
 """PyTorch reads back the files typenet wrote (parity.cpp: <name>.typenet.pth, float32, and
-<name>.typenet64.pth, float64, except for the models in FLOAT_ONLY) and must find its own state_dict and outputs in them: torch.load,
-also with weights_only=True, keys in model.state_dict()'s order with the same dtypes and shapes,
+<name>.typenet64.pth, float64, except for the models in FLOAT_ONLY) and must find its own
+state_dict and outputs in them: torch.load, also with weights_only=True, keys in
+model.state_dict()'s order with the same dtypes and shapes,
 load_state_dict(strict=True), and outputs identical to the ones PyTorch computed from its own file
 (the values are the same bits, so the outputs are too).
 Usage: check_typenet_files.py REFERENCE_DIR"""

@@ -132,7 +132,8 @@ def main():
             y64 = y64(x.double() if x.is_floating_point() else x)
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".legacy.pth"), _use_new_zipfile_serialization=False)
-        x.numpy().astype("<f4" if x.is_floating_point() else "<i8").tofile(os.path.join(out_dir, name + ".input.bin"))
+        input_type = "<f4" if x.is_floating_point() else "<i8"
+        x.numpy().astype(input_type).tofile(os.path.join(out_dir, name + ".input.bin"))
         y.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".output.bin"))
         y64.numpy().astype("<f8").tofile(os.path.join(out_dir, name + ".output64.bin"))
         if name in VARIANTS:

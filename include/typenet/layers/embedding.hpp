@@ -47,7 +47,8 @@ template <detail::fixed_string Norm> struct max_norm : decimal_option<option_kin
 
 template <std::size_t NumEmbeddings, std::size_t EmbeddingDim, class... Options>
 struct Embedding {
-    static_assert(NumEmbeddings >= 1 && EmbeddingDim >= 1, "Embedding: num_embeddings and embedding_dim must be at least 1");
+    static_assert(NumEmbeddings >= 1 && EmbeddingDim >= 1,
+                  "Embedding: num_embeddings and embedding_dim must be at least 1");
     static_assert(detail::count_of_kind<option_kind::max_norm, Options...> == 0,
                   "Embedding: max_norm is not supported: PyTorch's forward renormalises, in place, the rows of the "
                   "weight it reads, so the weight changes with every call. Renormalise the weight before saving it "
@@ -97,7 +98,8 @@ struct Embedding {
             if (!(ids[i] >= T(0) && ids[i] < T(NumEmbeddings)) || T(std::size_t(ids[i])) != ids[i])
                 throw error(detail::concat({"typenet: Embedding: token id ", id_text(ids[i]), " at sample ",
                                             std::to_string(i / count), ", index ", std::to_string(i % count),
-                                            " is out of range: ids must be whole numbers from 0 to num_embeddings - 1 = ",
+                                            " is out of range: ids must be whole numbers from 0 to "
+                                            "num_embeddings - 1 = ",
                                             std::to_string(NumEmbeddings - 1)}));
         const T* weight = params.template get<0>();
         for (std::size_t i = 0; i < N * count; ++i)

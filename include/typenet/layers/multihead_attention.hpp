@@ -149,7 +149,8 @@ struct MultiheadAttention {
                 detail::gemm<T, S, P, D>::run(keys, queries, probabilities, nullptr);
                 if constexpr (is_causal)
                     for (std::size_t j = 1; j < S; ++j)
-                        for (std::size_t i = 0; i < j; ++i) probabilities[j * P + i] = -std::numeric_limits<T>::infinity();
+                        for (std::size_t i = 0; i < j; ++i)
+                            probabilities[j * P + i] = -std::numeric_limits<T>::infinity();
                 softmax_columns<T, S, P>(probabilities);
                 // head[d][i] = sum_j v_j[d] p[j][i] (the padded rows of p are zero).
                 detail::gemm<T, D, P, P>::run(values, probabilities, heads + h * D * P, nullptr);

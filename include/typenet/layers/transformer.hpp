@@ -70,7 +70,8 @@ struct encoder_layer_parts {
                   "TransformerEncoderLayer takes the options norm_first<>, activation<>, layer_norm_eps<>, dropout<>, "
                   "batch_first<> and causal<>, each at most once");
     static constexpr bool norm_first = option_t<option_kind::norm_first, typenet::norm_first<false>, Options...>::value;
-    static constexpr std::string_view activation = option_t<option_kind::activation, typenet::activation<"relu">, Options...>::name;
+    static constexpr std::string_view activation =
+        option_t<option_kind::activation, typenet::activation<"relu">, Options...>::name;
     static_assert(activation == "relu" || activation == "gelu",
                   "TransformerEncoderLayer: activation is \"relu\" (the default) or \"gelu\", as in PyTorch");
     static constexpr bool causal = option_t<option_kind::causal, typenet::causal<false>, Options...>::value;
@@ -91,7 +92,8 @@ struct encoder_layer_parts {
 };
 
 template <class Layer, std::size_t... I>
-Sequential<std::conditional_t<true, Layer, std::integral_constant<std::size_t, I>>...> repeated(std::index_sequence<I...>);
+Sequential<std::conditional_t<true, Layer, std::integral_constant<std::size_t, I>>...> repeated(
+    std::index_sequence<I...>);
 
 }  // namespace detail
 
