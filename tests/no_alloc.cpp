@@ -1,4 +1,4 @@
-// The forward pass allocates nothing: every operator new during forward is counted.
+// The forward pass and a Stream's step allocate nothing: every operator new during them is counted.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -12,6 +12,7 @@
 
 #include "../examples/simple_mnist_model.hpp"
 #include "reference/attention.hpp"
+#include "reference/conv_pool.hpp"
 #include "reference/models.hpp"
 
 namespace {
@@ -97,6 +98,21 @@ TEST_CASE("forward allocates nothing: a Transformer text classifier from token i
     counting = true;
     model->forward(one, out);
     model->forward(*batch, *batch_out);
+    counting = false;
+    CHECK(allocations == 0);
+}
+
+TEST_CASE("a Stream's step allocates nothing") {
+    using S = typenet::Stream<reference::stream_causal_conv, typenet::Input<4>>;
+    auto stream = std::make_unique<S>();
+    S::state_type state{};
+    S::input_type x{};
+    S::output_type y;
+    allocations = 0;
+    counting = true;
+    for (int t = 0; t < 10; ++t) stream->step(state, x, y);
+    y = stream->step(state, x);
+    S::reset(state);
     counting = false;
     CHECK(allocations == 0);
 }

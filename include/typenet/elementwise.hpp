@@ -27,6 +27,7 @@ struct Elementwise {
     static constexpr bool in_place = true;
     static constexpr bool sample_wise = true;
     static constexpr bool elementwise = true;
+    static constexpr bool stepwise = true;  // each value on its own, so each time step too (stream.hpp)
 
     static constexpr shape_check infer(shape in) { return {in}; }
 

@@ -21,6 +21,8 @@
 // - optional `sample_wise = true`: each sample is computed on its own and a larger batch brings
 //   nothing, so a batch may be run a few samples at a time (for the cache) and across threads;
 // - optional `state_dict_version`: PyTorch's Module._version, recorded in saved files (default 1).
+// - streaming (stream.hpp): `stepwise = true` for a layer without memory across time steps, or
+//   step_infer / step_state_size / step for one with memory (see steppable_layer below).
 #pragma once
 
 #include <array>
@@ -152,5 +154,53 @@ struct layer_params {
 
 template <class L>
 inline constexpr bool in_place_layer = requires { requires L::in_place; };
+
+// Streaming (stream.hpp) runs a network one time step at a time; a step's shape is the
+// whole-sequence input's without its time axis. A layer takes part in one of two ways:
+// (a) `static constexpr bool stepwise = true;`: it has no memory across steps and computes each
+//     step on its own (Linear, activations, LayerNorm): a step is its propagate<T, StepIn, 1>,
+//     and infer(step_in) gives the step's output shape;
+// (b) memory across steps (RNNs, a causal Conv1d):
+//       static constexpr shape_check step_infer(shape step_in);   // one step's output, or the rule broken
+//       template <class T, shape StepIn> static constexpr std::size_t step_state_size();  // scalars kept
+//       template <class T, shape StepIn>
+//       static void step(layer_params<L, T> params, T* state, const T* in, T* out);  // state zero = start
+// A layer with neither cannot be in a Stream: its path and the reason are a compile error.
+template <class L>
+concept steps_with_memory = requires(shape s) {
+    { L::step_infer(s) } -> std::same_as<shape_check>;
+};
+template <class L>
+inline constexpr bool stepwise_layer = requires { requires L::stepwise; };
+
+namespace detail {
+// The step of a layer that steps as the identity, without memory (its step_infer says when).
+template <class Self>
+struct identity_step {
+    template <class T, shape StepIn>
+    static constexpr std::size_t step_state_size() {
+        return 0;
+    }
+    template <class T, shape StepIn>
+    static void step(layer_params<Self, T>, T*, const T* in, T* out) {
+        for (std::size_t i = 0; i < StepIn.numel(); ++i) out[i] = in[i];
+    }
+};
+
+// The shape rule of one step of layer L.
+template <class L>
+constexpr shape_check step_check(shape step_in) {
+    if constexpr (steps_with_memory<L>) {
+        return L::step_infer(step_in);
+    } else if constexpr (stepwise_layer<L>) {
+        return L::infer(step_in);
+    } else {
+        return fail("Stream: this layer cannot run one time step at a time: it declares neither stepwise = true "
+                    "(no memory across steps) nor step_infer/step_state_size/step (memory across steps; see "
+                    "layer.hpp). Run the whole sequence with a Model, or give the layer a step.",
+                    shape{}, step_in);
+    }
+}
+}  // namespace detail
 
 }  // namespace typenet

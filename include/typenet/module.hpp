@@ -71,6 +71,14 @@ inline constexpr int state_dict_version = [] {
     else return 1;
 }();
 
+// A visitor with `stepping = true` checks one time step's shapes (stream.hpp) instead of a
+// sample's: layers by their step rule, and only containers that step their children
+// (`steps_children = true`, as Sequential) are let through.
+template <class V>
+concept stepping_visitor = requires { requires V::stepping; };
+template <class M>
+inline constexpr bool steps_children = requires { requires M::steps_children; };
+
 // Walks module M, named `name` inside its parent, for a per-sample input shape `in`. Visitors see
 // enter / state entries / a failed shape rule / leave, in PyTorch's state_dict order.
 template <Module M, class V>
@@ -79,12 +87,21 @@ constexpr shape visit_module(V& v, child_name name, shape in) {
     shape out = in;
     if constexpr (Layer<M>) {
         if (v.checking()) {
-            const shape_check check = M::infer(in);
+            shape_check check;
+            if constexpr (stepping_visitor<V>) check = step_check<M>(in);
+            else check = M::infer(in);
             if (check.ok()) out = check.output;
             else v.fail(check);
         }
         for (const state_spec& spec : M::state) v.entry(spec);
     } else {
+        if constexpr (stepping_visitor<V> && !steps_children<M>) {
+            if (v.checking())
+                v.fail(fail("Stream: this container cannot run one time step at a time yet (Sequential can; a "
+                            "Block's expressions are not stepped). Put the layers in a Sequential, or run the "
+                            "whole sequence with a Model.",
+                            shape{}, in));
+        }
         out = M::visit(v, in);
     }
     v.leave(out);
@@ -227,6 +244,42 @@ inline void forward_module(const std::byte* state, const T* in, T* out, T* scrat
                 forward_unsplit<M, T, In, N % G>(state, in + first * in_size, out + first * out_size, slot);
         }
     }
+}
+
+// One time step (stream.hpp). A step's shapes follow the step rules (layer.hpp); a module's
+// memory across steps is step_state_of scalars of T, its scratch step_scratch_of. Containers that
+// step declare steps_children = true with step_state_size<T, In>(), step_scratch<T, In>() and
+// step<T, In>(params, state, in, out, scratch).
+struct step_shape_visitor : shape_visitor {
+    static constexpr bool stepping = true;
+};
+
+template <Module M>
+constexpr shape step_output_shape(shape in) {
+    step_shape_visitor v;
+    return visit_module<M>(v, {}, in);
+}
+
+template <Module M, class T, shape In>
+inline constexpr std::size_t step_state_of = [] {
+    if constexpr (Container<M>) return std::size_t(M::template step_state_size<T, In>());
+    else if constexpr (steps_with_memory<M>) return std::size_t(M::template step_state_size<T, In>());
+    else return std::size_t(0);
+}();
+
+template <Module M, class T, shape In>
+inline constexpr std::size_t step_scratch_of = [] {
+    if constexpr (Container<M>) return std::size_t(M::template step_scratch<T, In>());
+    else if constexpr (steps_with_memory<M>) return std::size_t(0);  // a step works in its own state
+    else return unsplit_scratch<M, T, In, 1>;
+}();
+
+// One step of module M: `in` holds one step of shape In, `out` receives step_output_shape<M>(In).
+template <Module M, class T, shape In>
+[[gnu::always_inline]] inline void step_module(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+    if constexpr (Container<M>) M::template step<T, In>(params, state, in, out, scratch);
+    else if constexpr (steps_with_memory<M>) M::template step<T, In>(layer_params<M, T>{params}, state, in, out);
+    else forward_unsplit<M, T, In, 1>(params, in, out, scratch);
 }
 
 }  // namespace detail

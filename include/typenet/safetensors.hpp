@@ -502,12 +502,13 @@ inline void save_safetensors(std::span<const safetensors_tensor> tensors, const 
 // Writes a model's state_dict as a file safetensors.torch.load_file reads: PyTorch's keys in
 // state_dict order, the model's dtype (F32 or F64; num_batches_tracked stays I64, shape []), and
 // {"format": "pt"} as metadata.
-template <Module Net, class InputShape, class T, std::size_t Batch>
-void save_safetensors(const Model<Net, InputShape, T, Batch>& model, const std::filesystem::path& path) {
+// A Model or a Stream (anything with their state_dict surface, detail/state_block.hpp).
+template <class M>
+    requires requires(const M& m) { M::state_dict.size(); m.state(); }
+void save_safetensors(const M& model, const std::filesystem::path& path) {
     // The state block holds native-endian values and the format is little-endian.
     static_assert(std::endian::native == std::endian::little,
                   "typenet::save_safetensors(model, ...) supports little-endian machines only");
-    using M = Model<Net, InputShape, T, Batch>;
     std::vector<safetensors_tensor> tensors(M::state_dict.size());
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const state_entry& e = M::state_dict[i];

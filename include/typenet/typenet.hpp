@@ -18,6 +18,7 @@
 #include "serialization.hpp"
 #include "shape.hpp"
 #include "state_dict.hpp"
+#include "stream.hpp"
 #include "summary.hpp"
 #include "tensor.hpp"
 
@@ -30,6 +31,7 @@
 #include "layers/avg_pool2d.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/channel_shuffle.hpp"
+#include "layers/constant_pad1d.hpp"
 #include "layers/conv1d.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/conv_transpose1d.hpp"
@@ -65,4 +67,5 @@
 #include "layers/stochastic_depth.hpp"
 #include "layers/tanh.hpp"
 #include "layers/transformer.hpp"
+#include "layers/transpose.hpp"
 #include "layers/upsample.hpp"

@@ -1,7 +1,7 @@
 """PyTorch reads back the files typenet wrote (parity.cpp: <name>.typenet.pth, float32, and
-<name>.typenet64.pth, float64, except for the models in FLOAT_ONLY) and must find its own
-state_dict and outputs in them: torch.load, also with weights_only=True, keys in
-model.state_dict()'s order with the same dtypes and shapes,
+<name>.typenet64.pth, float64, except for the models in FLOAT_ONLY; stream.cpp: <name>.stream.pth,
+saved by a Stream) and must find its own state_dict and outputs in them: torch.load, also with
+weights_only=True, keys in model.state_dict()'s order with the same dtypes and shapes,
 load_state_dict(strict=True), and outputs identical to the ones PyTorch computed from its own file
 (the values are the same bits, so the outputs are too).
 Usage: check_typenet_files.py REFERENCE_DIR"""
@@ -23,8 +23,10 @@ def main():
         tokens = hasattr(factory(), "vocabulary")
         x = torch.from_numpy(np.fromfile(os.path.join(ref, name + ".input.bin"), dtype="<i8" if tokens else "<f4"))
         x = x.view((BATCH,) + input_shape)
-        for suffix, dtype, expected_file in ((".typenet.pth", torch.float32, ".output.bin"),
-                                             (".typenet64.pth", torch.float64, ".output64.bin")):
+        files = [(".typenet.pth", torch.float32, ".output.bin"), (".typenet64.pth", torch.float64, ".output64.bin")]
+        if os.path.exists(os.path.join(ref, name + ".stream.pth")):  # saved by a Stream (stream.cpp)
+            files.append((".stream.pth", torch.float32, ".output.bin"))
+        for suffix, dtype, expected_file in files:
             if suffix == ".typenet64.pth" and name in FLOAT_ONLY:
                 continue
             path = os.path.join(ref, name + suffix)
@@ -49,7 +51,7 @@ def main():
                 failures.append(f"{path}: outputs differ from PyTorch's own by up to {np.abs(y - expected).max()}")
     for f in failures:
         print("FAIL", f)
-    print(f"checked {2 * len(MODELS) - len(FLOAT_ONLY)} files written by typenet: {len(failures)} failures")
+    print(f"checked the files typenet wrote for {len(MODELS)} models: {len(failures)} failures")
     return 1 if failures else 0
 
 

@@ -13,6 +13,12 @@ using conv1d_options = Sequential<Conv1d<4, 6, 5, stride<2>, padding<3>, dilatio
 using conv1d_depthwise = Sequential<Conv1d<6, 6, 3, padding<1>, groups<6>>, ReLU>;
 using conv1d_batch_norm_silu = Sequential<Conv1d<3, 6, 5, padding<2>>, BatchNorm1d<6>, SiLU>;
 static_assert(conv1d_batch_norm_silu::step_lengths[0] == 3, "one fused step");
+using constant_pad1d_transpose = Sequential<ConstantPad1d<2, 3, "-0.5">, Transpose<1, 3>, Transpose<-1, 2>, Linear<4, 2>>;
+// Also run one time step at a time by stream.cpp.
+using stream_causal_conv = Sequential<Linear<4, 8>, Tanh, Transpose<1, 2>, ConstantPad1d<4, 0>,
+                                      Conv1d<8, 8, 3, dilation<2>>, Transpose<1, 2>, Linear<8, 2>>;
+using stream_grouped_conv = Sequential<ConstantPad1d<3, 0>, Conv1d<4, 6, 2, dilation<3>, groups<2>, bias<false>>, ReLU,
+                                       Conv1d<6, 3, 1>>;
 using conv_transpose2d_defaults = Sequential<ConvTranspose2d<3, 5, 3>>;
 using conv_transpose2d_stride_padding = Sequential<ConvTranspose2d<4, 6, 4, stride<2>, padding<1>>>;
 using conv_transpose2d_options = Sequential<ConvTranspose2d<4, 6, size2{3, 2}, stride<2, 3>, padding<1, 2>,
@@ -107,6 +113,9 @@ void for_each_conv_pool_model(F&& f) {
     f.template operator()<conv1d_encoder, Input<2, 30>>("conv1d_encoder");
     f.template operator()<conv_transpose2d_decoder, Input<8, 3, 4>>("conv_transpose2d_decoder");
     f.template operator()<conv1d_batch_norm_silu, Input<3, 40>>("conv1d_batch_norm_silu");
+    f.template operator()<constant_pad1d_transpose, Input<3, 4, 5>>("constant_pad1d_transpose");
+    f.template operator()<stream_causal_conv, Input<120, 4>>("stream_causal_conv");
+    f.template operator()<stream_grouped_conv, Input<4, 110>>("stream_grouped_conv");
 }
 
 }  // namespace reference

@@ -1,8 +1,21 @@
 """Reference models of the conv_pool group: Conv1d, ConvTranspose1d/2d, the 1-d pools, the adaptive
 max pools and Upsample (parity_conv_pool.cpp, with the typenet twins in conv_pool.hpp). Options are
 mostly not the defaults; the Upsample sizes are chosen where PyTorch's source-index rules differ
-from the naive ones (see the comments)."""
+from the naive ones (see the comments). Also ConstantPad1d and Transpose, and the causal
+convolution models that stream.cpp runs one time step at a time."""
 import torch.nn as nn
+
+
+class Transpose(nn.Module):
+    """x.transpose(dim0, dim1) in a forward, as a module (typenet's Transpose<dim0, dim1>)."""
+
+    def __init__(self, dim0, dim1):
+        super().__init__()
+        self.dim0, self.dim1 = dim0, dim1
+
+    def forward(self, x):
+        return x.transpose(self.dim0, self.dim1)
+
 
 MODELS = {
     # Conv1d
@@ -89,4 +102,16 @@ MODELS = {
     # Conv1d, BatchNorm1d and SiLU run as one fused step in typenet.
     "conv1d_batch_norm_silu": (lambda: nn.Sequential(nn.Conv1d(3, 6, 5, padding=2), nn.BatchNorm1d(6), nn.SiLU()),
                                (3, 40)),
+    # ConstantPad1d with a value, and Transpose of outer, inner and negative dims.
+    "constant_pad1d_transpose": (lambda: nn.Sequential(nn.ConstantPad1d((2, 3), -0.5), Transpose(1, 3),
+                                                       Transpose(-1, 2), nn.Linear(4, 2)), (3, 4, 5)),
+    # Causal convolutions (a left ConstantPad1d of (k - 1) * dilation zeros) that stream.cpp also runs
+    # one time step at a time: features over time [T, F] around a convolution over [C, L], and a
+    # grouped, dilated one on [C, L] itself.
+    "stream_causal_conv": (lambda: nn.Sequential(
+        nn.Linear(4, 8), nn.Tanh(), Transpose(1, 2), nn.ConstantPad1d((4, 0), 0.), nn.Conv1d(8, 8, 3, dilation=2),
+        Transpose(1, 2), nn.Linear(8, 2)), (120, 4)),
+    "stream_grouped_conv": (lambda: nn.Sequential(
+        nn.ConstantPad1d((3, 0), 0.), nn.Conv1d(4, 6, 2, dilation=3, groups=2, bias=False), nn.ReLU(),
+        nn.Conv1d(6, 3, 1)), (4, 110)),
 }

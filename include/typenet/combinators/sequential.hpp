@@ -10,6 +10,7 @@
 // features, then classifier) has exactly the state_dict of a Sequential of Named children.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -133,6 +134,7 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
     static constexpr std::size_t size = sizeof...(Entries);
     template <std::size_t I>
     using child_at = detail::type_at<I, detail::module_of<Entries>...>;
+    static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>);
     static constexpr std::array<bool, size> named{detail::entry_traits<Entries>::named...};
     static constexpr std::array<std::string_view, size> names{detail::entry_traits<Entries>::name...};
     static_assert(detail::names_valid(names, named),
@@ -155,7 +157,7 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
     template <class V>
     static constexpr shape visit(V& v, shape in) {
         shape s = in;
-        boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto i) {
+        boost::hana::for_each(indices, [&](auto i) {
             constexpr std::size_t k = decltype(i)::value;
             s = detail::visit_module<child_at<k>>(v, detail::child_name{names[k], k, !named[k]}, s);
         });
@@ -170,6 +172,71 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         chain::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    // Streaming (stream.hpp): one time step runs through the children in order, each on its own
+    // step (no fusion: at one step there is no batch to share), between two buffers; the memory
+    // across steps is the children's, one after the other.
+    static constexpr bool steps_children = true;
+
+    template <shape In>
+    static constexpr std::array<shape, size + 1> step_shapes = [] {
+        std::array<shape, size + 1> shapes{};
+        shapes[0] = In;
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            shapes[k + 1] = detail::step_output_shape<child_at<k>>(shapes[k]);
+        });
+        return shapes;
+    }();
+    template <class T, shape In>
+    static constexpr std::array<std::size_t, size + 1> step_state_offsets = [] {
+        std::array<std::size_t, size + 1> offsets{};
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            offsets[k + 1] = offsets[k] + detail::step_state_of<child_at<k>, T, step_shapes<In>[k]>;
+        });
+        return offsets;
+    }();
+    // Elements of each of the two buffers between children.
+    template <class T, shape In>
+    static constexpr std::size_t step_buffer = [] {
+        std::size_t n = 0;
+        for (std::size_t k = 1; k < size; ++k) n = std::max(n, step_shapes<In>[k].numel());
+        return detail::aligned_elements(n, sizeof(T));
+    }();
+
+    template <class T, shape In>
+    static constexpr std::size_t step_state_size() {
+        return step_state_offsets<T, In>[size];
+    }
+    template <class T, shape In>
+    static constexpr std::size_t step_scratch() {
+        std::size_t children = 0;
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            children = std::max(children, detail::step_scratch_of<child_at<k>, T, step_shapes<In>[k]>);
+        });
+        return 2 * step_buffer<T, In> + children;
+    }
+
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        constexpr const auto& shapes = step_shapes<In>;
+        constexpr const auto& state_at = step_state_offsets<T, In>;
+        T* const buffers[2] = {scratch, scratch + step_buffer<T, In>};
+        T* const child_scratch = scratch + 2 * step_buffer<T, In>;
+        if constexpr (size == 0) {
+            for (std::size_t k = 0; k < In.numel(); ++k) out[k] = in[k];
+        }
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            constexpr std::size_t param_offset = state_offsets<T>()[k];
+            const T* source = k == 0 ? in : buffers[(k + 1) % 2];
+            T* target = k + 1 == size ? out : buffers[k % 2];
+            detail::step_module<child_at<k>, T, shapes[k]>(params + param_offset, state + state_at[k], source, target,
+                                                           child_scratch);
+        });
     }
 };
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "../module.hpp"
 
@@ -148,12 +149,21 @@ struct table_visitor {
     }
 };
 
-template <Module Net, shape In>
+// A visitor that checks one time step's shapes (stream.hpp) instead of a whole sample's.
+template <class Visitor>
+struct step_walk : Visitor {
+    static constexpr bool stepping = true;
+};
+
+// Stepping: In is one time step's shape and layers are checked by their step rule (stream.hpp).
+template <Module Net, shape In, bool Stepping = false>
 struct analysis {
+    template <class V>
+    using walk = std::conditional_t<Stepping, step_walk<V>, V>;
     static constexpr count_visitor counts = [] {
-        count_visitor v;
+        walk<count_visitor> v;
         visit_module<Net>(v, {}, In);
-        return v;
+        return count_visitor(v);
     }();
     static constexpr bool ok = !counts.failed;
     static constexpr auto error_path = [] {
@@ -183,9 +193,9 @@ struct analysis {
         return d;
     }();
     static constexpr auto table = [] {
-        table_visitor<counts.modules, counts.entries, counts.chars> v;
+        walk<table_visitor<counts.modules, counts.entries, counts.chars>> v;
         if constexpr (ok) visit_module<Net>(v, {}, In);
-        return v;
+        return table_visitor<counts.modules, counts.entries, counts.chars>(v);
     }();
     static constexpr std::string_view text(std::size_t offset, std::size_t length) {
         return {table.pool.data() + offset, length};

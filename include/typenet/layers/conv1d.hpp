@@ -9,6 +9,9 @@
 //     static_assert(C1::infer({8, 50}).output == typenet::shape{16, 50});
 //     static_assert(C2::infer({8, 50}).output == typenet::shape{16, 21});
 //     static_assert(C2::state[0].shape == typenet::shape{16, 2, 5});
+//
+// In a Stream (stream.hpp) a Conv1d with padding 0 and stride 1 runs one time step [C] at a time,
+// causally: its state holds the last (K - 1) * dilation inputs.
 #pragma once
 
 #include <array>
@@ -110,6 +113,61 @@ struct Conv1d {
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_with(layer_params<Conv1d, T> params, const Post& post, const T* in, T* out, T* scratch) {
         conv2d::template propagate_with<T, as_2d(In), N>(layer_params<conv2d, T>{params.base}, post, in, out, scratch);
+    }
+
+    // Streaming (stream.hpp): a causal convolution, one time step [C] at a time. The state holds
+    // the last `history` inputs, oldest first; zero at the start, as if the sequence were padded on
+    // the left with (K - 1) * dilation zeros: the whole-sequence twin is
+    // Sequential<ConstantPad1d<(K - 1) * dilation, 0>, Conv1d<...>> (PyTorch:
+    // nn.ConstantPad1d(((k - 1) * d, 0), 0.) then nn.Conv1d with padding 0).
+    static constexpr std::size_t history = (KernelSize - 1) * dilation_size;
+
+    static constexpr shape_check step_infer(shape step_in) {
+        if (padding_size != 0)
+            return fail("Conv1d: steps only with padding 0 (first number; second: its padding). A step sees no "
+                        "future input: pad the past with ConstantPad1d<(K - 1) * dilation, 0> before it in the "
+                        "whole-sequence model (a causal convolution) and give the Conv1d padding<0>.",
+                        0, padding_size);
+        if (stride_size != 1)
+            return fail("Conv1d: steps only with stride 1 (first number; second: its stride): a strided "
+                        "convolution gives fewer outputs than inputs.",
+                        1, stride_size);
+        if (step_in.rank != 1)
+            return fail("Conv1d: one time step of its [C, L] input is [C], of rank 1 (first number; second: the "
+                        "step's rank).",
+                        1, step_in.rank);
+        const shape_check whole = infer(shape{step_in[0], window});
+        if (!whole.ok()) return whole;
+        return {shape{OutChannels}};
+    }
+
+    template <class T, shape StepIn>
+    static constexpr std::size_t step_state_size() {
+        return history * InChannels;
+    }
+
+    template <class T, shape StepIn>
+    static void step(layer_params<Conv1d, T> params, T* state, const T* in, T* out) {
+        constexpr std::size_t C = InChannels, per_group = InChannels / groups, outs_per_group = OutChannels / groups;
+        const T* weight = params.template get<0>();  // [out][in / groups][k]
+        for (std::size_t o = 0; o < OutChannels; ++o) {
+            T sum = 0;
+            if constexpr (has_bias) sum = params.template get<1>()[o];
+            const std::size_t first = o / outs_per_group * per_group;
+            const T* w = weight + o * per_group * KernelSize;
+            for (std::size_t c = 0; c < per_group; ++c) {
+                // Tap j reads the input (K - 1 - j) * dilation steps back: state step j * dilation,
+                // and the last tap the current input.
+                for (std::size_t j = 0; j + 1 < KernelSize; ++j)
+                    sum += w[c * KernelSize + j] * state[j * dilation_size * C + first + c];
+                sum += w[c * KernelSize + KernelSize - 1] * in[first + c];
+            }
+            out[o] = sum;
+        }
+        if constexpr (history > 0) {
+            for (std::size_t i = 0; i + C < history * C; ++i) state[i] = state[i + C];
+            for (std::size_t c = 0; c < C; ++c) state[(history - 1) * C + c] = in[c];
+        }
     }
 };
 

@@ -18,6 +18,7 @@ struct Identity {
     static constexpr bool in_place = true;
     static constexpr bool sample_wise = true;
     static constexpr bool value_preserving = true;  // a chain skips it (detail/chain.hpp)
+    static constexpr bool stepwise = true;          // the identity on each time step too (stream.hpp)
 
     static constexpr shape_check infer(shape in) { return {in}; }
 

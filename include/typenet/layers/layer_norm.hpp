@@ -69,6 +69,9 @@ struct LayerNorm : detail::layer_norm_options<Options...> {
     using detail::layer_norm_options<Options...>::elementwise_affine;
 
     static constexpr std::string_view type_name = "LayerNorm";
+    // Normalises each step's last dimensions on their own (stream.hpp); a sequence's time axis must
+    // not be among them (time first, as a recurrent layer's [T, F]).
+    static constexpr bool stepwise = true;
     static constexpr auto state = detail::affine_state<normalized_shape, elementwise_affine>();
     static constexpr bool in_place = true;
     static constexpr bool sample_wise = true;

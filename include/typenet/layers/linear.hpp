@@ -29,6 +29,7 @@ struct Linear {
     static constexpr bool has_bias = option_t<option_kind::bias, bias<true>, Options...>::value;
 
     static constexpr std::string_view type_name = "Linear";
+    static constexpr bool stepwise = true;  // acts on each step's features alone (stream.hpp)
     static constexpr auto state = [] {
         if constexpr (has_bias)
             return std::array{parameter("weight", {OutFeatures, InFeatures}), parameter("bias", {OutFeatures})};
