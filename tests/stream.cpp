@@ -99,6 +99,30 @@ TEST_CASE("a Stream run step by step gives PyTorch's and the Model's whole-seque
     }
 }
 
+TEST_CASE("nested Sequentials and the stepwise layers step as the whole sequence runs") {
+    // Time first, [7, 3]: Linear, LayerNorm, GELU, Dropout and Identity act on each step alone.
+    using Net = Sequential<Named<"encoder", Sequential<Linear<3, 6>, LayerNorm<6>, GELU<>, Dropout<"0.1">>>, Identity,
+                           Linear<6, 2>>;
+    using S = Stream<Net, Input<3>>;
+    using M = Model<Net, Input<7, 3>>;
+    static_assert(S::state_size == 0 && S::module("encoder.1").input_shape == shape{6});
+    auto stream = std::make_unique<S>();
+    auto model = std::make_unique<M>();
+    // Parameters from a fixed sequence of values (the Model's outputs are PyTorch's: parity tests).
+    for (const state_entry& e : S::state_dict) {
+        float* values = reinterpret_cast<float*>(stream->bytes(e).data());
+        for (std::size_t i = 0; i < e.numel; ++i) values[i] = float(((e.offset / 4 + i) * 37 % 23)) / 11.0f - 1.0f;
+    }
+    std::memcpy(model->state().data(), stream->state().data(), S::state_bytes);
+    M::input_type x;
+    for (std::size_t i = 0; i < x.size; ++i) x[i] = float(i * 13 % 17) / 8.0f - 1.0f;
+    const M::output_type whole = model->forward(x);
+    std::vector<float> y(whole.size);
+    S::state_type state{};
+    run_sequence<time_axis::first>(*stream, state, x.data(), y.data(), 7);
+    CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
+}
+
 TEST_CASE("reset starts a sequence again; the state is the only memory") {
     auto stream = std::make_unique<causal_stream>();
     load_state_dict(*stream, path_of("stream_causal_conv.pth"));
