@@ -99,7 +99,7 @@ TEST_CASE("a Stream run step by step gives PyTorch's and the Model's whole-seque
     }
 }
 
-TEST_CASE("nested Sequentials and the stepwise layers step as the whole sequence runs") {
+TEST_CASE("a Stream of nested Sequentials and stepwise layers steps as the whole sequence runs") {
     // Time first, [7, 3]: Linear, LayerNorm, GELU, Dropout and Identity act on each step alone.
     using Net = Sequential<Named<"encoder", Sequential<Linear<3, 6>, LayerNorm<6>, GELU<>, Dropout<"0.1">>>, Identity,
                            Linear<6, 2>>;
@@ -123,7 +123,7 @@ TEST_CASE("nested Sequentials and the stepwise layers step as the whole sequence
     CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
 }
 
-TEST_CASE("reset starts a sequence again; the state is the only memory") {
+TEST_CASE("a Stream: reset starts a sequence again, and the state is its only memory") {
     auto stream = std::make_unique<causal_stream>();
     load_state_dict(*stream, path_of("stream_causal_conv.pth"));
     const std::vector<float> x = read_values<float>("stream_causal_conv.input.bin");
