@@ -70,29 +70,29 @@ void check_stream(const std::string& name) {
     CHECK(test::relative_error<float, float>(y, whole->flat()) <= 1e-5);
 }
 
-using causal = reference::stream_causal_conv;       // [120, 4] -> [120, 2], a step [4] -> [2]
-using grouped = reference::stream_grouped_conv;     // [4, 110] -> [3, 110], a step [4] -> [3]
-using causal_stream = Stream<causal, Input<4>>;
+using causal_net = reference::stream_causal_conv;  // [120, 4] -> [120, 2], a step [4] -> [2]
+using grouped_net = reference::stream_grouped_conv;  // [4, 110] -> [3, 110], a step [4] -> [3]
+using causal_stream = Stream<causal_net, Input<4>>;
 
 static_assert(causal_stream::output_shape == shape{2});
 static_assert(causal_stream::state_size == 4 * 8, "the Conv1d's last (3 - 1) * 2 inputs of 8 channels");
-static_assert(Stream<grouped, Input<4>>::state_size == 3 * 4 + 0, "(2 - 1) * 3 inputs of 4 channels; k = 1: none");
+static_assert(Stream<grouped_net, Input<4>>::state_size == 3 * 4 + 0, "(2 - 1) * 3 inputs of 4 channels; k = 1: none");
 static_assert(causal_stream::module("4").input_shape == shape{8} && causal_stream::module("4").output_shape == shape{8});
-static_assert(causal_stream::state_dict.size() == Model<causal, Input<120, 4>>::state_dict.size());
+static_assert(causal_stream::state_dict.size() == Model<causal_net, Input<120, 4>>::state_dict.size());
 static_assert(causal_stream::state_dict[2].key == "4.weight" && causal_stream::state_bytes ==
-              Model<causal, Input<120, 4>>::state_bytes);
+              Model<causal_net, Input<120, 4>>::state_bytes);
 
 }  // namespace
 
 TEST_CASE("a Stream run step by step gives PyTorch's and the Model's whole-sequence outputs") {
     SECTION("features over time [T, F] around a dilated causal Conv1d (Transpose, ConstantPad1d)") {
-        check_stream<causal, Input<120, 4>, Input<4>, time_axis::first, 120>("stream_causal_conv");
+        check_stream<causal_net, Input<120, 4>, Input<4>, time_axis::first, 120>("stream_causal_conv");
     }
     SECTION("a grouped, dilated causal Conv1d on [C, L]") {
-        check_stream<grouped, Input<4, 110>, Input<4>, time_axis::last, 110>("stream_grouped_conv");
+        check_stream<grouped_net, Input<4, 110>, Input<4>, time_axis::last, 110>("stream_grouped_conv");
     }
     SECTION("in double, PyTorch's float64 outputs up to rounding") {
-        auto stream = std::make_unique<Stream<causal, Input<4>, double>>();
+        auto stream = std::make_unique<Stream<causal_net, Input<4>, double>>();
         load_state_dict(*stream, path_of("stream_causal_conv.pth"));
         const std::vector<double> y = stream_outputs<time_axis::first>(*stream, "stream_causal_conv", 120);
         CHECK(test::relative_error<double, double>(y, read_values<double>("stream_causal_conv.output64.bin")) <= 1e-10);
@@ -149,7 +149,7 @@ TEST_CASE("a Stream loads and saves as a Model: .pth and safetensors round trips
     save_state_dict(*stream, path_of("stream_causal_conv.stream.pth"));
     save_safetensors(*stream, path_of("stream_causal_conv.stream.safetensors"));
 
-    auto model = std::make_unique<Model<causal, Input<120, 4>>>();
+    auto model = std::make_unique<Model<causal_net, Input<120, 4>>>();
     load_state_dict(*model, path_of("stream_causal_conv.stream.pth"));
     CHECK(std::memcmp(model->state().data(), stream->state().data(), causal_stream::state_bytes) == 0);
     auto back = std::make_unique<causal_stream>();
