@@ -100,14 +100,17 @@ struct decimal_option {
 template <detail::fixed_string E> struct eps : decimal_option<option_kind::eps, E> {};
 template <detail::fixed_string M> struct momentum : decimal_option<option_kind::momentum, M> {};
 
-// Keyword arguments of nn.RNN, nn.LSTM and nn.GRU.
+// Keyword arguments of nn.RNN, nn.LSTM and nn.GRU (batch_first and dropout also of
+// nn.MultiheadAttention and nn.TransformerEncoderLayer).
 template <std::size_t N> struct num_layers : value_option<option_kind::num_layers, N> {};
 template <bool B> struct bidirectional : value_option<option_kind::bidirectional, B> {};
-// batch_first changes only how PyTorch lays out a batch; a typenet sample is always [T, features],
-// so the option is accepted (to mirror the PyTorch declaration) and changes nothing.
+// batch_first changes only how PyTorch lays out a batch; a typenet sample has no batch dimension
+// ([T, features] for a recurrent layer), so the option is accepted (to mirror the PyTorch
+// declaration) and changes nothing.
 template <bool B> struct batch_first : value_option<option_kind::batch_first, B> {};
 template <std::size_t P> struct proj_size : value_option<option_kind::proj_size, P> {};
-// Dropout between stacked layers: PyTorch applies it in training only, so inference ignores it.
+// Dropout inside a layer (between stacked recurrent layers, in a Transformer layer): PyTorch applies
+// it in training only, so inference ignores it.
 template <detail::fixed_string P> struct dropout : decimal_option<option_kind::dropout, P> {};
 // RNN's nonlinearity: "tanh" (PyTorch's default) or "relu".
 template <detail::fixed_string Name>
