@@ -104,7 +104,8 @@ template <cell_kind Cell, std::size_t InputSize, std::size_t HiddenSize, class..
 struct recurrent {
     static constexpr std::size_t input_size = InputSize, hidden_size = HiddenSize;
     static constexpr std::size_t layers = option_t<option_kind::num_layers, num_layers<1>, Options...>::value;
-    static constexpr bool is_bidirectional = option_t<option_kind::bidirectional, bidirectional<false>, Options...>::value;
+    static constexpr bool is_bidirectional =
+        option_t<option_kind::bidirectional, bidirectional<false>, Options...>::value;
     static constexpr bool is_batch_first = option_t<option_kind::batch_first, batch_first<false>, Options...>::value;
     static constexpr bool has_bias = option_t<option_kind::bias, bias<true>, Options...>::value;
     static constexpr std::size_t projection = option_t<option_kind::proj_size, proj_size<0>, Options...>::value;
@@ -307,7 +308,8 @@ struct recurrent {
     }
 
     template <class T, std::size_t Steps, std::size_t L>
-    [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h, T* c) {
+    [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h,
+                                                  T* c) {
         constexpr std::size_t width = directions * H_out;
         constexpr std::size_t in_width = layer_input(L);
         // The last layer writes the output sequence straight into y when that is what is returned.

@@ -10,8 +10,9 @@
 // only) is accepted and ignored.
 //
 //     using A = typenet::LSTM<16, 32>;                                   // nn.LSTM(16, 32)
+//     // nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)
 //     using B = typenet::LSTM<16, 32, typenet::num_layers<2>, typenet::bidirectional<true>,
-//                             typenet::batch_first<true>>;             // nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)
+//                             typenet::batch_first<true>>;
 //     using C = typenet::LSTM<16, 32, typenet::proj_size<8>, typenet::returns<"h_n">>;
 //     static_assert(A::infer({100, 16}).output == typenet::shape{100, 32});
 //     static_assert(B::infer({100, 16}).output == typenet::shape{100, 64});
