@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <type_traits>
 
 #include <boost/hana/at.hpp>
@@ -49,6 +50,13 @@ struct momentum {};
 struct affine {};
 struct track_running_stats {};
 struct dim {};
+struct num_layers {};
+struct bidirectional {};
+struct batch_first {};
+struct proj_size {};
+struct nonlinearity {};
+struct returns {};
+struct dropout {};
 }  // namespace option_kind
 
 // A pair of sizes (height, width), PyTorch's _size_2_t. kernel<3> is 3x3, kernel<3, 5> is 3x5.
@@ -91,6 +99,32 @@ struct decimal_option {
 };
 template <detail::fixed_string E> struct eps : decimal_option<option_kind::eps, E> {};
 template <detail::fixed_string M> struct momentum : decimal_option<option_kind::momentum, M> {};
+
+// Keyword arguments of nn.RNN, nn.LSTM and nn.GRU (batch_first and dropout also of
+// nn.MultiheadAttention and nn.TransformerEncoderLayer).
+template <std::size_t N> struct num_layers : value_option<option_kind::num_layers, N> {};
+template <bool B> struct bidirectional : value_option<option_kind::bidirectional, B> {};
+// batch_first changes only how PyTorch lays out a batch; a typenet sample has no batch dimension
+// ([T, features] for a recurrent layer), so the option is accepted (to mirror the PyTorch
+// declaration) and changes nothing.
+template <bool B> struct batch_first : value_option<option_kind::batch_first, B> {};
+template <std::size_t P> struct proj_size : value_option<option_kind::proj_size, P> {};
+// Dropout inside a layer (between stacked recurrent layers, in a Transformer layer): PyTorch applies
+// it in training only, so inference ignores it.
+template <detail::fixed_string P> struct dropout : decimal_option<option_kind::dropout, P> {};
+// RNN's nonlinearity: "tanh" (PyTorch's default) or "relu".
+template <detail::fixed_string Name>
+struct nonlinearity {
+    using option_kind = typenet::option_kind::nonlinearity;
+    static constexpr std::string_view value = Name.view();
+};
+// What a recurrent layer returns: "output" (the default: the output sequence, PyTorch's `output`),
+// "h_n" (the final hidden state of every layer and direction) or "c_n" (LSTM: the final cell state).
+template <detail::fixed_string What>
+struct returns {
+    using option_kind = typenet::option_kind::returns;
+    static constexpr std::string_view value = What.view();
+};
 
 namespace detail {
 

@@ -77,7 +77,7 @@ CORE = {
 }
 
 # Modules holding MODELS dicts of their own, in this directory.
-GROUPS = ["activations_norms", "attention", "combinators", "conv_pool", "torchvision_models"]
+GROUPS = ["activations_norms", "attention", "combinators", "conv_pool", "torchvision_models", "recurrent"]
 
 MODELS = dict(CORE)
 # Models whose parity program checks float32 only: no <name>.typenet64.pth to read back.

@@ -42,10 +42,9 @@ namespace typenet {
 
 namespace option_kind {
 struct causal {};
-struct batch_first {};
 }  // namespace option_kind
 template <bool B> struct causal : value_option<option_kind::causal, B> {};
-template <bool B> struct batch_first : value_option<option_kind::batch_first, B> {};
+// batch_first<> is options.hpp's (shared with the recurrent layers).
 
 template <std::size_t EmbedDim, std::size_t NumHeads, class... Options>
 struct MultiheadAttention {

@@ -43,7 +43,6 @@ namespace option_kind {
 struct norm_first {};
 struct activation {};
 struct layer_norm_eps {};
-struct dropout {};
 struct final_norm {};
 }  // namespace option_kind
 template <bool B> struct norm_first : value_option<option_kind::norm_first, B> {};
@@ -54,7 +53,7 @@ template <detail::fixed_string Name> struct activation {
 template <detail::fixed_string E> struct layer_norm_eps : decimal_option<option_kind::layer_norm_eps, E> {
     using as_eps = eps<E>;  // LayerNorm's option
 };
-template <detail::fixed_string P> struct dropout : decimal_option<option_kind::dropout, P> {};
+// dropout<> is options.hpp's (shared with the recurrent layers).
 template <class Norm> struct final_norm {
     using option_kind = option_kind::final_norm;
     using type = Norm;

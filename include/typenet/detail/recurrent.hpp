@@ -1,0 +1,378 @@
+// The machinery shared by RNN, LSTM and GRU (layers/rnn.hpp, lstm.hpp, gru.hpp; their options
+// num_layers<>, bidirectional<>, batch_first<>, proj_size<>, nonlinearity<>, returns<> and dropout<>
+// are in options.hpp): their state_dict (PyTorch's keys and order), their shape rules, and one
+// cell step that both the whole-sequence forward pass and the streaming step run, so the two
+// agree to the last bit.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "../layer.hpp"
+#include "../math.hpp"
+#include "../options.hpp"
+#include "fixed_string.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/simd.hpp"
+
+namespace typenet {
+namespace detail {
+
+enum class cell_kind { rnn_tanh, rnn_relu, lstm, gru };
+enum class rnn_output { output, h_n, c_n, invalid };
+
+constexpr rnn_output rnn_output_of(std::string_view what) {
+    if (what == "output") return rnn_output::output;
+    if (what == "h_n") return rnn_output::h_n;
+    if (what == "c_n") return rnn_output::c_n;
+    return rnn_output::invalid;
+}
+
+// name + "_l" + layer + ("_reverse"), e.g. weight_hh_l1_reverse: the characters of one key.
+inline constexpr std::size_t rnn_key_chars = 24;
+constexpr void write_rnn_key(char* out, std::string_view name, std::size_t layer, bool reverse) {
+    std::size_t n = 0;
+    for (char ch : name) out[n++] = ch;
+    out[n++] = '_';
+    out[n++] = 'l';
+    char digits[20];
+    std::size_t count = 0;
+    do {
+        digits[count++] = char('0' + layer % 10);
+        layer /= 10;
+    } while (layer);
+    while (count) out[n++] = digits[--count];
+    if (reverse)
+        for (char ch : std::string_view("_reverse")) out[n++] = ch;
+}
+
+// y[n] = W1[n] . x1 + W2[n] . x2 (+ b1[n] + b2[n]) for N rows: the input and the hidden products of
+// a cell in one pass, with one horizontal sum per row instead of two (dot_rows' tiles: vectors
+// along K, a tile's sums finished together with simd::sums).
+template <class T, std::size_t N, std::size_t K1, std::size_t K2>
+struct dot2_rows {
+    using S = simd<T>;
+    using V = typename S::type;
+    static constexpr std::size_t L = S::lanes;
+    static constexpr std::size_t NR = L;
+
+    [[gnu::always_inline]] static void run(const T* x1, const T* W1, const T* x2, const T* W2, T* y, const T* b1,
+                                           const T* b2) {
+        std::size_t n0 = 0;
+        for (; n0 + NR <= N; n0 += NR) {
+            V acc[NR];
+            for (std::size_t j = 0; j < NR; ++j) acc[j] = V{};
+            for (std::size_t kv = 0; kv < K1 / L; ++kv) {
+                const V xv = S::load(x1 + kv * L);
+                for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W1 + (n0 + j) * K1 + kv * L);
+            }
+            for (std::size_t kv = 0; kv < K2 / L; ++kv) {
+                const V xv = S::load(x2 + kv * L);
+                for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W2 + (n0 + j) * K2 + kv * L);
+            }
+            V out = S::sums(acc);
+            if constexpr (K1 % L != 0)
+                for (std::size_t j = 0; j < NR; ++j)
+                    for (std::size_t k = K1 / L * L; k < K1; ++k) out[j] += x1[k] * W1[(n0 + j) * K1 + k];
+            if constexpr (K2 % L != 0)
+                for (std::size_t j = 0; j < NR; ++j)
+                    for (std::size_t k = K2 / L * L; k < K2; ++k) out[j] += x2[k] * W2[(n0 + j) * K2 + k];
+            if (b1) out += S::load(b1 + n0) + S::load(b2 + n0);
+            S::store(y + n0, out);
+        }
+        if constexpr (N % NR != 0)
+            for (; n0 < N; ++n0) {  // the last rows, fewer than a vector
+                V acc{};
+                for (std::size_t kv = 0; kv < K1 / L; ++kv)
+                    acc += S::load(x1 + kv * L) * S::load(W1 + n0 * K1 + kv * L);
+                for (std::size_t kv = 0; kv < K2 / L; ++kv)
+                    acc += S::load(x2 + kv * L) * S::load(W2 + n0 * K2 + kv * L);
+                T sum = 0;
+                for (std::size_t l = 0; l < L; ++l) sum += acc[l];
+                if constexpr (K1 % L != 0)
+                    for (std::size_t k = K1 / L * L; k < K1; ++k) sum += x1[k] * W1[n0 * K1 + k];
+                if constexpr (K2 % L != 0)
+                    for (std::size_t k = K2 / L * L; k < K2; ++k) sum += x2[k] * W2[n0 * K2 + k];
+                y[n0] = b1 ? sum + (b1[n0] + b2[n0]) : sum;
+            }
+    }
+};
+
+template <cell_kind Cell, std::size_t InputSize, std::size_t HiddenSize, class... Options>
+struct recurrent {
+    static constexpr std::size_t input_size = InputSize, hidden_size = HiddenSize;
+    static constexpr std::size_t layers = option_t<option_kind::num_layers, num_layers<1>, Options...>::value;
+    static constexpr bool is_bidirectional =
+        option_t<option_kind::bidirectional, bidirectional<false>, Options...>::value;
+    static constexpr bool is_batch_first = option_t<option_kind::batch_first, batch_first<false>, Options...>::value;
+    static constexpr bool has_bias = option_t<option_kind::bias, bias<true>, Options...>::value;
+    static constexpr std::size_t projection = option_t<option_kind::proj_size, proj_size<0>, Options...>::value;
+    static constexpr rnn_output returned =
+        rnn_output_of(option_t<option_kind::returns, typenet::returns<"output">, Options...>::value);
+    static constexpr cell_kind cell = Cell;
+
+    static_assert(InputSize >= 1 && HiddenSize >= 1, "recurrent layers: input_size and hidden_size must be at least 1");
+    static_assert(layers >= 1, "recurrent layers: num_layers must be at least 1");
+    static_assert(projection < HiddenSize, "LSTM: proj_size must be smaller than hidden_size (as PyTorch requires)");
+    static_assert(returned != rnn_output::invalid,
+                  "recurrent layers: returns<> takes \"output\", \"h_n\" or \"c_n\" (LSTM only)");
+    static_assert(returned != rnn_output::c_n || Cell == cell_kind::lstm,
+                  "returns<\"c_n\">: only an LSTM has a cell state; use returns<\"h_n\">");
+
+    static constexpr std::size_t directions = is_bidirectional ? 2 : 1;
+    static constexpr std::size_t H = HiddenSize;
+    static constexpr std::size_t H_out = projection ? projection : HiddenSize;  // the size of h
+    static constexpr std::size_t gates = Cell == cell_kind::lstm ? 4 : Cell == cell_kind::gru ? 3 : 1;
+    static constexpr std::size_t GH = gates * H;
+    static constexpr bool has_cell_state = Cell == cell_kind::lstm;
+    // The input size of layer l: input_size, then the previous layer's output, both directions.
+    static constexpr std::size_t layer_input(std::size_t l) { return l == 0 ? InputSize : directions * H_out; }
+
+    // state_dict: for every layer, for every direction: weight_ih, weight_hh, bias_ih, bias_hh,
+    // weight_hr (PyTorch's _flat_weights_names).
+    static constexpr std::size_t per_cell = 2 + (has_bias ? 2 : 0) + (projection ? 1 : 0);
+    static constexpr std::size_t entries = layers * directions * per_cell;
+    static constexpr auto key_text = [] {
+        std::array<char, entries * rnn_key_chars> text{};
+        std::size_t e = 0;
+        for (std::size_t l = 0; l < layers; ++l)
+            for (std::size_t d = 0; d < directions; ++d) {
+                const std::string_view names[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"};
+                for (std::size_t k = 0; k < 5; ++k) {
+                    if ((k == 2 || k == 3) && !has_bias) continue;
+                    if (k == 4 && !projection) continue;
+                    write_rnn_key(text.data() + rnn_key_chars * e++, names[k], l, d == 1);
+                }
+            }
+        return text;
+    }();
+    static constexpr auto state = [] {
+        std::array<state_spec, entries> out{};
+        std::size_t e = 0;
+        for (std::size_t l = 0; l < layers; ++l)
+            for (std::size_t d = 0; d < directions; ++d) {
+                const shape shapes[] = {{GH, layer_input(l)}, {GH, H_out}, {GH}, {GH}, {H_out, H}};
+                for (std::size_t k = 0; k < 5; ++k) {
+                    if ((k == 2 || k == 3) && !has_bias) continue;
+                    if (k == 4 && !projection) continue;
+                    const char* key = key_text.data() + rnn_key_chars * e;
+                    std::size_t length = 0;
+                    while (length < rnn_key_chars && key[length]) ++length;
+                    out[e++] = parameter(std::string_view(key, length), shapes[k]);
+                }
+            }
+        return out;
+    }();
+
+    static constexpr shape_check infer(shape in) {
+        if (in.rank != 2)
+            return fail("recurrent layers (RNN, LSTM, GRU) take a per-sample input [T, input_size] of rank 2 "
+                        "(first number); the input has another rank (second number; the batch is not counted)",
+                        2, in.rank);
+        if (in[1] != InputSize)
+            return fail("recurrent layers: input_size (first number) must equal the features of the input "
+                        "[T, features] (second number)",
+                        InputSize, in[1]);
+        if (in[0] < 1) return fail("recurrent layers: the sequence must have at least one step", 1, in[0]);
+        if (returned == rnn_output::output) return {shape{in[0], directions * H_out}};
+        if (returned == rnn_output::h_n) return {shape{directions * layers, H_out}};
+        return {shape{directions * layers, H}};
+    }
+
+    // One layer and direction's weights, inside the state block.
+    template <class T>
+    struct cell_weights {
+        const T *w_ih, *w_hh, *b_ih = nullptr, *b_hh = nullptr, *w_hr = nullptr;
+    };
+    template <class T>
+    static constexpr auto byte_offsets = [] {
+        std::array<std::size_t, entries + 1> out{};
+        for (std::size_t e = 0; e < entries; ++e) out[e + 1] = out[e] + entry_bytes(state[e], sizeof(T));
+        return out;
+    }();
+    template <class T>
+    [[gnu::always_inline]] static cell_weights<T> weights_of(const std::byte* base, std::size_t l, std::size_t d) {
+        const std::size_t first = (l * directions + d) * per_cell;
+        auto at = [&](std::size_t k) { return reinterpret_cast<const T*>(base + byte_offsets<T>[first + k]); };
+        cell_weights<T> w{at(0), at(1)};
+        if constexpr (has_bias) {
+            w.b_ih = at(2);
+            w.b_hh = at(3);
+        }
+        if constexpr (projection != 0) w.w_hr = at(per_cell - 1);
+        return w;
+    }
+
+    // One step of one cell, PyTorch's formulas (ATen's RNN.cpp cells), on gi = W_ih x + b_ih and
+    // gh = W_hh h + b_hh (summed in one pass where only their sum is used):
+    //   RNN:  h = tanh(gi + gh) or relu(gi + gh)
+    //   LSTM: i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of (gi + gh); c = f c + i g; h = o tanh(c)
+    //         (then h = W_hr h with proj_size)
+    //   GRU:  r, z = sigmoid(gi_r + gh_r), sigmoid(gi_z + gh_z); n = tanh(gi_n + r gh_n) (b_hn inside
+    //         the reset product); h = (h - n) z + n
+    // h (H_out values) and c (H) are updated in place.
+    template <class T, std::size_t In>
+    [[gnu::always_inline]] static void cell_step(const cell_weights<T>& w, const T* x, T* h, T* c) {
+        // RNN and LSTM add the two products whole, GRU those of r and z: one pass computes the sum.
+        // GRU's n needs W_hn h + b_hn on its own (it is multiplied by r).
+        constexpr std::size_t summed = Cell == cell_kind::gru ? 2 * H : GH;
+        using S = simd<T>;
+        using V = typename S::type;
+        constexpr std::size_t lanes = S::lanes;
+        // The gates run in whole vectors: a hidden size that is not a multiple of the width is
+        // padded (the buffers below have a vector more, zeros; h and c are copied in and out), so
+        // small layers, such as a GRU with hidden size 8 under AVX-512, do not fall back to scalars.
+        constexpr bool padded = H % lanes != 0;
+        constexpr std::size_t Hp = round_up(H, lanes);
+        alignas(state_alignment) T g[GH + lanes];
+        alignas(state_alignment) T gn[Cell == cell_kind::gru ? 2 * H + lanes : 1];
+        if constexpr (padded) {
+            for (std::size_t i = summed; i < GH + lanes; ++i) g[i] = T(0);
+            if constexpr (Cell == cell_kind::gru)
+                for (std::size_t i = 2 * H; i < 2 * H + lanes; ++i) gn[i] = T(0);
+        }
+        dot2_rows<T, summed, In, H_out>::run(x, w.w_ih, h, w.w_hh, g, w.b_ih, w.b_hh);
+        if constexpr (Cell == cell_kind::gru) {
+            dot_rows<T, 1, H, In>::run(x, w.w_ih + 2 * H * In, gn, has_bias ? w.b_ih + 2 * H : nullptr);
+            dot_rows<T, 1, H, H_out>::run(h, w.w_hh + 2 * H * H_out, gn + H, has_bias ? w.b_hh + 2 * H : nullptr);
+        }
+        // h (H values but for LSTM's projection) and c, padded to whole vectors when needed.
+        alignas(state_alignment) T h_pad[padded || projection ? Hp : 1];
+        alignas(state_alignment) T c_pad[padded && has_cell_state ? Hp : 1];
+        T* hv = padded || projection ? h_pad : h;
+        T* cv = padded && has_cell_state ? c_pad : c;
+        if constexpr (padded) {
+            for (std::size_t i = 0; i < Hp; ++i) h_pad[i] = i < H && Cell == cell_kind::gru ? h[i] : T(0);
+            if constexpr (has_cell_state)
+                for (std::size_t i = 0; i < Hp; ++i) c_pad[i] = i < H ? c[i] : T(0);
+        }
+        for (std::size_t i = 0; i < Hp; i += lanes) {
+            if constexpr (Cell == cell_kind::rnn_tanh) {
+                S::store(hv + i, math::tanh(S::load(g + i)));
+            } else if constexpr (Cell == cell_kind::rnn_relu) {
+                S::store(hv + i, math::max(S::load(g + i), math::splat<V>(0)));
+            } else if constexpr (Cell == cell_kind::gru) {
+                const V r = math::sigmoid(S::load(g + i));
+                const V z = math::sigmoid(S::load(g + H + i));
+                const V n = math::tanh(S::load(gn + i) + S::load(gn + H + i) * r);
+                S::store(hv + i, (S::load(hv + i) - n) * z + n);
+            } else {
+                const V in_gate = math::sigmoid(S::load(g + i));
+                const V forget = math::sigmoid(S::load(g + H + i));
+                const V cell_gate = math::tanh(S::load(g + 2 * H + i));
+                const V out_gate = math::sigmoid(S::load(g + 3 * H + i));
+                const V c_new = forget * S::load(cv + i) + in_gate * cell_gate;
+                S::store(cv + i, c_new);
+                S::store(hv + i, out_gate * math::tanh(c_new));
+            }
+        }
+        if constexpr (projection != 0) {
+            dot_rows<T, 1, H_out, H>::run(h_pad, w.w_hr, h, nullptr);
+        } else if constexpr (padded) {
+            for (std::size_t i = 0; i < H; ++i) h[i] = h_pad[i];
+        }
+        if constexpr (padded && has_cell_state)
+            for (std::size_t i = 0; i < H; ++i) c[i] = c_pad[i];
+    }
+
+    // Layer l's cell on one step.
+    template <class T, std::size_t L>
+    [[gnu::always_inline]] static void cell_step_of_layer(const cell_weights<T>& w, const T* x, T* h, T* c) {
+        cell_step<T, layer_input(L)>(w, x, h, c);
+    }
+
+    // Scratch of the whole-sequence pass: the outputs of two layers (ping-pong) and h, c.
+    template <class T>
+    static constexpr std::size_t scratch_elements(shape in, std::size_t) {
+        const std::size_t sequence = aligned_elements(in[0] * directions * H_out, sizeof(T));
+        return 2 * sequence + aligned_elements(H_out, sizeof(T)) + aligned_elements(H, sizeof(T));
+    }
+
+    // The whole sequence: layer by layer, each direction running the same cell step as the stream.
+    template <class T, shape In, std::size_t N, class Params>
+    static void propagate(Params params, const T* in, T* out, T* scratch) {
+        constexpr std::size_t steps = In[0];
+        constexpr std::size_t width = directions * H_out;  // one step of a layer's output
+        constexpr std::size_t sequence = aligned_elements(steps * width, sizeof(T));
+        T* buffers[2] = {scratch, scratch + sequence};
+        T* h = scratch + 2 * sequence;
+        T* c = h + aligned_elements(H_out, sizeof(T));
+        constexpr std::size_t out_numel = infer(In).output.numel();
+        for (std::size_t n = 0; n < N; ++n) {
+            const T* x = in + n * In.numel();
+            T* y = out + n * out_numel;
+            run_layers<T, steps, 0>(params.base, x, y, buffers, h, c);
+        }
+    }
+
+    template <class T, std::size_t Steps, std::size_t L>
+    [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h,
+                                                  T* c) {
+        constexpr std::size_t width = directions * H_out;
+        constexpr std::size_t in_width = layer_input(L);
+        // The last layer writes the output sequence straight into y when that is what is returned.
+        T* seq = (L + 1 == layers && returned == rnn_output::output) ? y : buffers[L % 2];
+        for (std::size_t d = 0; d < directions; ++d) {
+            const cell_weights<T> w = weights_of<T>(base, L, d);
+            for (std::size_t i = 0; i < H_out; ++i) h[i] = T(0);
+            for (std::size_t i = 0; i < H; ++i) c[i] = T(0);
+            for (std::size_t s = 0; s < Steps; ++s) {
+                const std::size_t t = d == 0 ? s : Steps - 1 - s;
+                cell_step_of_layer<T, L>(w, x + t * in_width, h, c);
+                for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+            }
+            if constexpr (returned == rnn_output::h_n)
+                for (std::size_t i = 0; i < H_out; ++i) y[(L * directions + d) * H_out + i] = h[i];
+            if constexpr (returned == rnn_output::c_n)
+                for (std::size_t i = 0; i < H; ++i) y[(L * directions + d) * H + i] = c[i];
+        }
+        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1>(base, seq, y, buffers, h, c);
+    }
+
+    // Streaming (stream.hpp): one time step [input_size] -> [H_out]; the state is h then c of
+    // every layer, zero at the start of a sequence as PyTorch's default h_0 and c_0.
+    static constexpr std::size_t state_per_layer = H_out + (has_cell_state ? H : 0);
+    static constexpr shape_check step_infer(shape step_in) {
+        if (is_bidirectional)
+            return fail("a bidirectional recurrent layer needs the whole sequence (its reverse direction starts "
+                        "at the last step); it cannot run one step at a time. Use a Model on [T, features], or "
+                        "bidirectional<false>",
+                        0, 1);
+        if (returned != rnn_output::output)
+            return fail("a recurrent layer streams its output sequence one step at a time; returns<\"h_n\"> and "
+                        "returns<\"c_n\"> need the whole sequence (the state after a step is the stream's own state)",
+                        0, 1);
+        if (step_in.rank != 1 || step_in[0] != InputSize)
+            return fail("recurrent layers: one step of the input is [input_size] (first number: input_size, "
+                        "second: the step's features)",
+                        InputSize, step_in.rank == 1 ? step_in[0] : step_in.numel());
+        return {shape{H_out}};
+    }
+    template <class T, shape StepIn>
+    static constexpr std::size_t step_state_size() {
+        return layers * state_per_layer;
+    }
+    template <class T, shape StepIn, class Params>
+    static void step(Params params, T* state, const T* in, T* out) {
+        static_assert(!is_bidirectional,
+                      "a bidirectional recurrent layer needs the whole sequence (its reverse direction starts at "
+                      "the last step); it cannot run one step at a time. Use a Model on [T, features].");
+        static_assert(returned == rnn_output::output,
+                      "a recurrent layer streams its output sequence; returns<\"h_n\"> and returns<\"c_n\"> need "
+                      "the whole sequence");
+        step_layers<T, 0>(params.base, state, in, out);
+    }
+    template <class T, std::size_t L>
+    [[gnu::always_inline]] static void step_layers(const std::byte* base, T* state, const T* x, T* out) {
+        T* h = state + L * state_per_layer;
+        cell_step_of_layer<T, L>(weights_of<T>(base, L, 0), x, h, h + H_out);
+        if constexpr (L + 1 < layers) step_layers<T, L + 1>(base, state, h, out);
+        else
+            for (std::size_t i = 0; i < H_out; ++i) out[i] = h[i];
+    }
+};
+
+}  // namespace detail
+}  // namespace typenet
