@@ -1,6 +1,6 @@
 // Elementwise layers: a function applied to every value, with no parameters (activations). A
 // layer derives from Elementwise<Self> and writes the function once, for a scalar and for a
-// vector of the target's width alike (math.hpp has exp, tanh, sigmoid... for both):
+// vector alike, of the target's width or narrower (math.hpp has exp, tanh, sigmoid... for all):
 //
 //     struct Swish : typenet::Elementwise<Swish> {
 //         static constexpr std::string_view type_name = "Swish";
@@ -43,7 +43,24 @@ struct Elementwise {
         constexpr std::size_t whole = Count / S::lanes * S::lanes;
         for (std::size_t v = 0; v < Count / S::lanes; ++v)
             S::store(out + v * S::lanes, Self::apply(S::load(in + v * S::lanes)));
-        for (std::size_t i = whole; i < Count; ++i) out[i] = Self::apply(in[i]);
+        apply_to_rest<T, Count - whole, detail::vector_bytes / 2>(in + whole, out + whole);
+    }
+
+private:
+    // The values after the whole vectors: in vectors of half the width, then a quarter (down to 16
+    // bytes), then one by one. A tanh of 8 floats after a Linear<.., 8> is one 256-bit vector with
+    // AVX-512, not 8 calls of the C library's tanhf.
+    template <class T, std::size_t Count, std::size_t Bytes>
+    [[gnu::always_inline]] static void apply_to_rest(const T* in, T* out) {
+        if constexpr (Bytes >= 16 && Count * sizeof(T) >= Bytes) {
+            using V = detail::narrow_simd<T, Bytes>;
+            V::store(out, Self::apply(V::load(in)));
+            apply_to_rest<T, Count - V::lanes, Bytes / 2>(in + V::lanes, out + V::lanes);
+        } else if constexpr (Bytes >= 16) {
+            apply_to_rest<T, Count, Bytes / 2>(in, out);
+        } else {
+            for (std::size_t i = 0; i < Count; ++i) out[i] = Self::apply(in[i]);
+        }
     }
 };
 

@@ -1,5 +1,6 @@
-// Elementary functions that work on a scalar and on a whole vector of the target's width
-// (detail/kernels/simd.hpp) alike, for elementwise layers (elementwise.hpp) and users' own activations:
+// Elementary functions that work on a scalar and on a vector of any width (the target's,
+// detail/kernels/simd.hpp, or a narrower one) alike, for elementwise layers (elementwise.hpp) and
+// users' own activations:
 //
 //     template <class V> V silu(V x) { return x * typenet::math::sigmoid(x); }   // V: float, or 16 floats
 //     static_assert(typenet::math::splat<float>(0.5) == 0.5f);

@@ -91,6 +91,17 @@ private:
     }
 };
 
+// A vector of Bytes bytes (16 or 32, narrower than the target's widest), loaded and stored at any
+// element alignment: for the few values a short row leaves after its whole vectors.
+template <class T, std::size_t Bytes>
+struct narrow_simd {
+    static constexpr std::size_t lanes = Bytes / sizeof(T);
+    typedef T type __attribute__((vector_size(Bytes)));
+    typedef T unaligned __attribute__((vector_size(Bytes), aligned(sizeof(T)), may_alias));
+    [[gnu::always_inline]] static type load(const T* p) { return *reinterpret_cast<const unaligned*>(p); }
+    [[gnu::always_inline]] static void store(T* p, type v) { *reinterpret_cast<unaligned*>(p) = v; }
+};
+
 constexpr std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
 }  // namespace typenet::detail
