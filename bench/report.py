@@ -5,7 +5,15 @@ threads) configurations as manifest.json lists them (model_zoo.MODELS). Run with
 python3-matplotlib). scripts/bench.sh calls it; by hand:
 
     report.py --benchmark BENCH.json --manifest DATA/manifest.json [--ort ORT.json]
-              [--compile-times COMPILE.json] --out-dir bench/results
+              [--compile-times COMPILE.json] [--step-benchmark STEP.json
+              --sequence-manifest DATA/sequence/manifest.json] --out-dir bench/results
+
+With --step-benchmark (typenet_step_bench's JSON) and --sequence-manifest, the results get a
+"Sequence models" table too (typenet, LibTorch, and ONNX Runtime from the --ort JSON's
+sequence_results). --sequence-only writes that table alone into the existing results: it replaces
+the "sequence" entry of OUT_DIR/results.json and rewrites results.md from it, leaving every other
+figure (and chart.png) as the earlier full run wrote them; --benchmark and --manifest are then not
+needed.
 
 Statistics: each benchmark ran several repetitions; "median" and "min" are over the repetitions'
 mean time per batch. images/s, GFLOP/s and % of peak use the median. The peak is the best
@@ -24,6 +32,13 @@ import subprocess
 PEERS = [("typenet", "typenet"), ("libtorch", "LibTorch"), ("onnxruntime", "ONNX Runtime")]
 COLORS = {"typenet": "#1f77b4", "libtorch": "#d62728", "onnxruntime": "#2ca02c"}
 NAME = re.compile(r"^(typenet|libtorch)/(\w+)/batch:(\d+)/threads:(\d+)")
+# typenet_step_bench's PEER/MODEL/WHAT, and what each WHAT is.
+SEQUENCE_NAME = re.compile(r"^(typenet|libtorch)/(\w+)/([\w:]+)$")
+SEQUENCE_WHAT = {"step": "one step, state carried (batch 1)", "1000_steps": "1,000 steps (batch 1)",
+                 "batch:1": "sequence 64, batch 1", "batch:16": "sequence 64, batch 16",
+                 "sample": "one sample (batch 1)"}
+RTNEURAL_TITLE = ("RTNeural's benchmark network (Linear 1-8, tanh, Conv1d 8-4 k3 d2, tanh, GRU 4-8, Linear 8-1; "
+                  "examples/realtime)")
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # Targets of the compile-time issue (CPU seconds, MiB): GCC at 128 layers, the SimpleMNIST example,
 # and a program holding torchvision's resnet18 at 224x224.
@@ -43,11 +58,16 @@ def package_version(name):
     return command_output("dpkg-query", "-W", "-f=${Version}", name) or "not installed"
 
 
-def machine(benchmark_context, ort_context):
-    lscpu = {}
+def lscpu_fields():
+    fields = {}
     for line in command_output("lscpu").splitlines():
         key, _, value = line.partition(":")
-        lscpu[key.strip()] = value.strip()
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def machine(benchmark_context, ort_context):
+    lscpu = lscpu_fields()
     flags = set(lscpu.get("Flags", "").split())
     wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
               "avx512_fp16", "amx_tile"]
@@ -142,6 +162,124 @@ def summarise(runs, models, peak_flops):
     return rows
 
 
+def read_step_benchmarks(path):
+    """typenet_step_bench's Google Benchmark JSON: its context and {(peer, model, what): run}."""
+    with open(path) as f:
+        data = json.load(f)
+    runs = {}
+    for b in data["benchmarks"]:
+        m = SEQUENCE_NAME.match(b["run_name"])
+        if b.get("run_type") != "iteration" or not m:
+            continue
+        run = runs.setdefault(m.groups(), {"times": [], "error": None})
+        if b.get("error_occurred"):
+            run["error"] = b.get("error_message", "error")
+        else:
+            run["times"].append(b["real_time"] * UNIT[b["time_unit"]])
+    return data["context"], runs
+
+
+def read_ort_sequence(path):
+    """bench_ort.js's sequence rows: its context, {("onnxruntime", model, what): run} and the call overhead."""
+    if not path or not os.path.exists(path):
+        return None, {}, None
+    with open(path) as f:
+        data = json.load(f)
+    runs = {("onnxruntime", r["model"], r["what"]): {"times": r["times_s"], "error": None}
+            for r in data.get("sequence_results", [])}
+    for e in data.get("errors", []):
+        m = re.match(r"onnxruntime/(\w+)/([\w:]+): ", e)
+        if m:
+            runs[("onnxruntime", m.group(1), m.group(2))] = {"times": [], "error": e}
+    return data["context"], runs, data.get("call_overhead")
+
+
+def sequence_summary(step_path, sequence_manifest_path, ort_path):
+    """The "Sequence models" table's data: one row per model and what was timed (sequence_zoo.MODELS'
+    order), then RTNeural's network (typenet only), with the machine it ran on."""
+    with open(sequence_manifest_path) as f:
+        models = json.load(f)["models"]
+    context, runs = read_step_benchmarks(step_path)
+    ort_context, ort_runs, call_overhead = read_ort_sequence(ort_path)
+    runs.update(ort_runs)
+    lscpu = lscpu_fields()
+    keys = []
+    for model in models:
+        whats = ([f"batch:{b}" for b in model["batches"]] if model["kind"] == "transformer"
+                 else ["step", f"{model['steps']}_steps"])
+        keys += [(model["name"], model["title"], what) for what in whats]
+    keys.append(("rtneural", RTNEURAL_TITLE, "sample"))
+    rows = []
+    for name, title, what in keys:
+        row = {"model": name, "title": title, "what": what, "description": SEQUENCE_WHAT.get(what, what), "peers": {}}
+        for peer, _ in PEERS:
+            run = runs.get((peer, name, what))
+            if run is None:
+                continue
+            if run["error"] or not run["times"]:
+                row["peers"][peer] = {"status": "error", "message": run["error"]}
+                continue
+            row["peers"][peer] = {"status": "ok", "repetitions": len(run["times"]), "min_s": min(run["times"]),
+                                  "median_s": statistics.median(run["times"])}
+        rows.append(row)
+    return {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": lscpu.get("Model name", platform.processor()),
+        "cores": lscpu.get("CPU(s)", "?"),
+        "load_average": context.get("load_avg", []),
+        "libtorch": context.get("libtorch_version", "?"),
+        "onnxruntime": (f"onnxruntime-node {ort_context['onnxruntime_version']}, Node {ort_context['node_version']}"
+                        if ort_context else "not run"),
+        "ort_call_overhead_s": statistics.median(call_overhead["times_s"]) if call_overhead else None,
+        "rows": rows,
+    }
+
+
+def sequence_time(seconds):
+    if seconds < 1e-5:
+        return f"{seconds * 1e6:.2f} us"
+    return fmt_time(seconds)
+
+
+def sequence_markdown(seq):
+    if not seq:
+        return []
+    overhead = seq.get("ort_call_overhead_s")
+    load = seq["load_average"]
+    out = ["", "## Sequence models", "",
+           f"CPU: **{seq['cpu']}** ({seq['cores']} CPUs), one thread for every peer; run on {seq['date']} "
+           "(`scripts/bench.sh --only=sequence` reruns this table alone); load average when it started: "
+           + (", ".join(f"{x:.2f}" for x in load) if load else "?")
+           + (" (others were using the machine: times are noisy)" if load and load[0] > 0.5 else "") + ".",
+           "Median time per call over the repetitions (min in results.json). Weights and inputs are "
+           "bench/sequence_zoo.py's (PyTorch), and every peer's outputs were checked against PyTorch's "
+           "before timing (1e-4 of the output's scale). typenet: `Stream::step` for one step, `Model::forward` "
+           f"otherwise. LibTorch {seq['libtorch']}: the C++ frontend's `torch::nn::GRU` / `LSTM` called on a "
+           "one-step sequence with the state carried, or on the whole sequence; the encoder as frozen TorchScript "
+           "traced under `no_grad`, which runs PyTorch's fused inference kernel "
+           "(`aten::_transformer_encoder_layer_fwd`). ONNX Runtime "
+           f"({seq['onnxruntime']}): from Node, the state (h_n, c_n) each call returns fed back as the next "
+           "call's input from JavaScript, each call's overhead included ("
+           + (f"{sequence_time(overhead)} per call on a model of one ReLU" if overhead else "not measured")
+           + ").", "",
+           "| Model | What | typenet | LibTorch | ONNX Runtime |", "|---|---|---:|---:|---:|"]
+
+    def cell(p):
+        if p is None:
+            return "not run"
+        return sequence_time(p["median_s"]) if p["status"] == "ok" else p["status"]
+
+    for r in seq["rows"]:
+        out.append(f"| {r['title']} | {r['description']} | "
+                   + " | ".join(cell(r["peers"].get(p)) if p == "typenet" or r["model"] != "rtneural" else "n/a"
+                                for p, _ in PEERS) + " |")
+    out += ["", "The TransformerEncoder is `nn.TransformerEncoder(nn.TransformerEncoderLayer(128, 4, "
+            "batch_first=True), 2)`: PyTorch's defaults (dim_feedforward 2048, relu, post-norm, no final norm), "
+            "in eval() mode. RTNeural's network runs in typenet only (random weights; its peers are RTNeural's own "
+            "benchmarks, not part of this suite)."]
+    return out
+
+
 def fmt_time(seconds):
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
@@ -218,6 +356,7 @@ def markdown(summary):
                 "(include/typenet/module.hpp) and over the rows of large matrix products, convolutions' and Linear "
                 "layers' (include/typenet/detail/kernels/gemm.hpp, detail/fusion.hpp), which a batch of one sample uses too; "
                 "LibTorch: `torch::set_num_threads`; ONNX Runtime: `intraOpNumThreads`."]
+    out += sequence_markdown(summary.get("sequence"))
     out += load_markdown(summary.get("load_gb_per_s"))
     out += compile_markdown(summary.get("compile_times"))
     out += ["", "![chart](chart.png)", ""]
@@ -367,12 +506,36 @@ def chart(summary, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--benchmark", required=True, help="Google Benchmark JSON of typenet_bench")
-    parser.add_argument("--manifest", required=True, help="manifest.json written by make_weights.py")
+    parser.add_argument("--benchmark", help="Google Benchmark JSON of typenet_bench")
+    parser.add_argument("--manifest", help="manifest.json written by make_weights.py")
     parser.add_argument("--ort", help="JSON of bench/onnx/bench_ort.js")
     parser.add_argument("--compile-times", help="JSON of compile_times.py")
+    parser.add_argument("--step-benchmark", help="Google Benchmark JSON of typenet_step_bench")
+    parser.add_argument("--sequence-manifest", help="manifest.json written by sequence_zoo.py")
+    parser.add_argument("--sequence-only", action="store_true",
+                        help="update the sequence table of the existing OUT_DIR/results.json and results.md only")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
+    if bool(args.step_benchmark) != bool(args.sequence_manifest):
+        parser.error("--step-benchmark and --sequence-manifest go together")
+    sequence = (sequence_summary(args.step_benchmark, args.sequence_manifest, args.ort)
+                if args.step_benchmark else None)
+
+    if args.sequence_only:
+        if not sequence:
+            parser.error("--sequence-only needs --step-benchmark and --sequence-manifest")
+        results = os.path.join(args.out_dir, "results.json")
+        if not os.path.exists(results):
+            raise SystemExit(f"report.py: no {results} to add the sequence models to; run scripts/bench.sh "
+                             "without --only first")
+        with open(results) as f:
+            summary = json.load(f)
+        summary["sequence"] = sequence
+        write_results(summary, args.out_dir, with_chart=False)
+        print(f"wrote the sequence models into results.md and results.json in {args.out_dir}")
+        return
+    if not args.benchmark or not args.manifest:
+        parser.error("--benchmark and --manifest are required (unless --sequence-only)")
 
     with open(args.manifest) as f:
         models = json.load(f)["models"]
@@ -400,15 +563,21 @@ def main():
     if args.compile_times and os.path.exists(args.compile_times):
         with open(args.compile_times) as f:
             summary["compile_times"] = json.load(f)
+    if sequence:
+        summary["sequence"] = sequence
+    write_results(summary, args.out_dir, with_chart=True)
+    print(f"wrote results.md, results.json and chart.png to {args.out_dir}")
 
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, "results.json"), "w") as f:
+
+def write_results(summary, out_dir, with_chart):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(summary, f, indent=2)
         f.write("\n")
-    with open(os.path.join(args.out_dir, "results.md"), "w") as f:
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(markdown(summary))
-    chart(summary, os.path.join(args.out_dir, "chart.png"))
-    print(f"wrote results.md, results.json and chart.png to {args.out_dir}")
+    if with_chart:
+        chart(summary, os.path.join(out_dir, "chart.png"))
 
 
 if __name__ == "__main__":

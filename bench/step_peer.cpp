@@ -2,8 +2,11 @@
 #include "step_peer.hpp"
 
 #include <cstring>
+#include <stdexcept>
 
+#include <torch/script.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 namespace step_peer {
 
@@ -34,13 +37,21 @@ torch_recurrent::torch_recurrent(const std::string& kind, int input_size, int hi
 
 torch_recurrent::~torch_recurrent() = default;
 
-std::vector<std::pair<std::string, std::vector<float>>> torch_recurrent::parameters() const {
-    std::vector<std::pair<std::string, std::vector<float>>> out;
-    for (const auto& p : impl_->module().named_parameters()) {
-        const torch::Tensor t = p.value().detach().contiguous();
-        out.emplace_back(p.key(), std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel()));
-    }
+std::vector<std::pair<std::string, std::size_t>> torch_recurrent::parameters() const {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const auto& p : impl_->module().named_parameters()) out.emplace_back(p.key(), std::size_t(p.value().numel()));
     return out;
+}
+
+void torch_recurrent::set_parameter(const std::string& key, const float* values, std::size_t count) {
+    auto named = impl_->module().named_parameters();  // handles sharing the parameters' storage
+    torch::Tensor* p = named.find(key);
+    if (!p || std::size_t(p->numel()) != count)
+        throw std::runtime_error("step peer: LibTorch's module has no parameter " + key + " of " +
+                                 std::to_string(count) + " values");
+    // In place: the module's list of weights for its kernel refers to these very tensors.
+    torch::NoGradGuard no_grad;
+    p->copy_(torch::from_blob(const_cast<float*>(values), p->sizes()));
 }
 
 void torch_recurrent::reset() {
@@ -73,6 +84,28 @@ void torch_recurrent::sequence(const float* x, int steps, float* y) {
     std::memcpy(y, out.contiguous().data_ptr<float>(), sizeof(float) * std::size_t(steps * impl_->hidden_size));
 }
 
+struct torch_script::impl {
+    torch::jit::Module module;
+};
+
+torch_script::torch_script(const std::string& file) : impl_(std::make_unique<impl>()) {
+    torch::jit::Module m = torch::jit::load(file);
+    m.eval();
+    // As the main suite's LibTorch peer (libtorch_peer.cpp): frozen, the weights constants.
+    impl_->module = torch::jit::freeze(m);
+}
+
+torch_script::~torch_script() = default;
+
+void torch_script::forward(const float* x, const std::vector<std::int64_t>& shape, float* y) {
+    c10::InferenceMode guard;
+    const torch::Tensor input = torch::from_blob(const_cast<float*>(x), shape);
+    const torch::Tensor out = impl_->module.forward({input}).toTensor().contiguous();
+    std::memcpy(y, out.data_ptr<float>(), sizeof(float) * std::size_t(out.numel()));
+}
+
 void set_threads(int threads) { torch::set_num_threads(threads); }
+
+std::string version() { return TORCH_VERSION; }
 
 }  // namespace step_peer

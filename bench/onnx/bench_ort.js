@@ -2,10 +2,15 @@
 // exported, with the same inputs, in each model's (batch, threads) configurations of
 // model_zoo.MODELS (as manifest.json lists them), after checking ONNX Runtime's outputs against
 // PyTorch's.
+// Then the sequence models of sequence_zoo.py (DATA_DIR/sequence/, when there: the output's
+// sequence_results), on one thread: GRU and LSTM one time step at a time (batch 1; the state
+// h_n (c_n) each call returns is fed back as the next call's h0 (c0), in JavaScript) after checking
+// the first steps so against PyTorch's, and a whole 1,000-step sequence from a zero state; the
+// TransformerEncoder at batch 1 and 16. --only=sequence runs these (and the call overhead) alone.
 // Timings follow Google Benchmark's scheme: each repetition runs enough iterations to last
 // --min-time seconds and records the mean time per call; the report takes min and median.
 //
-//     node bench_ort.js DATA_DIR OUTPUT.json [--repetitions=5] [--min-time=0.5]
+//     node bench_ort.js DATA_DIR OUTPUT.json [--repetitions=5] [--min-time=0.5] [--only=sequence]
 //
 // The time includes what Node and onnxruntime-node add to each session.run (tensor wrapping, the
 // promise); a model with one ReLU on 16 values measures that cost, reported as call_overhead.
@@ -21,16 +26,18 @@ const TOLERANCE = 1e-4;
 
 function parseArgs(argv) {
   const positional = [];
-  const options = { repetitions: 5, minTime: 0.5 };
+  const options = { repetitions: 5, minTime: 0.5, only: null };
   for (const arg of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(arg);
     if (!m) positional.push(arg);
     else if (m[1] === 'repetitions') options.repetitions = parseInt(m[2], 10);
     else if (m[1] === 'min-time') options.minTime = parseFloat(m[2]);
+    else if (m[1] === 'only' && m[2] === 'sequence') options.only = m[2];
     else throw new Error(`bench_ort.js: unknown option --${m[1]}`);
   }
   if (positional.length !== 2) {
-    throw new Error('usage: node bench_ort.js DATA_DIR OUTPUT.json [--repetitions=N] [--min-time=SECONDS]');
+    throw new Error('usage: node bench_ort.js DATA_DIR OUTPUT.json [--repetitions=N] [--min-time=SECONDS] ' +
+                    '[--only=sequence]');
   }
   return { dataDir: positional[0], output: positional[1], ...options };
 }
@@ -85,9 +92,91 @@ async function time(run, repetitions, minTime) {
   return { iterations, times_s: times };
 }
 
+// Records a sequence row's check and, if it passed, its timing.
+async function sequenceRow(report, args, model, what, error, run) {
+  const name = `onnxruntime/${model}/${what}`;
+  console.log(`  ${`${model} ${what}`.padEnd(34)} ONNX Runtime vs PyTorch: ${error.toExponential(1)} ` +
+              'of the output\'s scale');
+  if (!(error <= TOLERANCE)) {
+    report.errors.push(`${name}: outputs differ from PyTorch's by ${error} of their scale (limit ${TOLERANCE})`);
+    console.error(`ERROR ${report.errors[report.errors.length - 1]}`);
+    return;
+  }
+  const timing = await time(run, args.repetitions, args.minTime);
+  const sorted = [...timing.times_s].sort((a, b) => a - b);
+  report.sequence_results.push({ name, peer: 'onnxruntime', model, what, relative_error: error, ...timing });
+  console.log(`${name.padEnd(48)} min ${(sorted[0] * 1e6).toFixed(1)} us   ` +
+              `median ${(sorted[Math.floor(sorted.length / 2)] * 1e6).toFixed(1)} us`);
+}
+
+// A recurrent model: x [1, T, H] and the state in, y [1, T, H] and the state out.
+async function recurrentRows(dir, model, args, report) {
+  const session = await createSession(path.join(dir, `${model.name}.onnx`), 1);
+  const inputs = readFloats(path.join(dir, `${model.name}.input.bin`));
+  const expected = readFloats(path.join(dir, `${model.name}.output.bin`));
+  const size = model.size;
+  const zero = () => new ort.Tensor('float32', new Float32Array(size), [1, 1, size]);
+  const stateOut = { h0: 'h_n', c0: 'c_n' };
+
+  // One step: the first step's input, the state of the last call.
+  const stepX = (t) => new ort.Tensor('float32', inputs.slice(t * size, (t + 1) * size), [1, 1, size]);
+  let feeds = { x: stepX(0) };
+  for (const s of model.state_inputs) feeds[s] = zero();
+  const steps = new Float32Array(model.checked_steps * size);
+  for (let t = 0; t < model.checked_steps; ++t) {
+    feeds.x = stepX(t);
+    const out = await session.run(feeds);
+    steps.set(out.y.data, t * size);
+    for (const s of model.state_inputs) feeds[s] = out[stateOut[s]];
+  }
+  const stepError = relativeError(steps, expected.subarray(0, steps.length));
+  feeds = { x: stepX(0) };
+  for (const s of model.state_inputs) feeds[s] = zero();
+  await sequenceRow(report, args, model.name, 'step', stepError, async () => {
+    const out = await session.run(feeds);
+    for (const s of model.state_inputs) feeds[s] = out[stateOut[s]];
+  });
+
+  // The whole sequence from a zero state.
+  const whole = { x: new ort.Tensor('float32', inputs, model.input_shape) };
+  for (const s of model.state_inputs) whole[s] = zero();
+  const sequenceError = relativeError((await session.run(whole)).y.data, expected);
+  await sequenceRow(report, args, model.name, `${model.steps}_steps`, sequenceError, () => session.run(whole));
+  await session.release();
+}
+
+async function encoderRows(dir, model, args, report) {
+  const session = await createSession(path.join(dir, `${model.name}.onnx`), 1);
+  const inputs = readFloats(path.join(dir, `${model.name}.input.bin`));
+  const expected = readFloats(path.join(dir, `${model.name}.output.bin`));
+  const sample = model.input_shape.reduce((a, b) => a * b, 1);
+  for (const batch of model.batches) {
+    const feeds = {
+      [session.inputNames[0]]: new ort.Tensor('float32', inputs.subarray(0, batch * sample),
+        [batch, ...model.input_shape]),
+    };
+    const outputs = await session.run(feeds);
+    const error = relativeError(outputs[session.outputNames[0]].data, expected.subarray(0, batch * sample));
+    await sequenceRow(report, args, model.name, `batch:${batch}`, error, () => session.run(feeds));
+  }
+  await session.release();
+}
+
+async function sequenceModels(dir, args, report) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  console.log(`sequence models (${dir}), one thread; outputs against PyTorch's, tolerance ${TOLERANCE}:`);
+  for (const model of manifest.models) {
+    if (model.kind === 'transformer') await encoderRows(dir, model, args, report);
+    else await recurrentRows(dir, model, args, report);
+  }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const manifest = JSON.parse(fs.readFileSync(path.join(args.dataDir, 'manifest.json'), 'utf8'));
+  const sequenceOnly = args.only === 'sequence';
+  // The main suite's manifest (make_weights.py), unless only the sequence models run.
+  const manifestDir = sequenceOnly ? path.join(args.dataDir, 'sequence') : args.dataDir;
+  const manifest = JSON.parse(fs.readFileSync(path.join(manifestDir, 'manifest.json'), 'utf8'));
   ort.env.logLevel = 'warning';
   const report = {
     context: {
@@ -97,13 +186,15 @@ async function main() {
       cpu: os.cpus()[0].model,
       repetitions: args.repetitions,
       min_time_s: args.minTime,
+      only: args.only,
       session_options: 'cpu EP, graphOptimizationLevel all, sequential, interOpNumThreads 1',
     },
     results: [],
+    sequence_results: [],
     errors: [],
   };
 
-  for (const model of manifest.models) {
+  for (const model of sequenceOnly ? [] : manifest.models) {
     const file = path.join(args.dataDir, `${model.name}.onnx`);
     const inputs = readFloats(path.join(args.dataDir, `${model.name}.input.bin`));
     const expected = readFloats(path.join(args.dataDir, `${model.name}.output.bin`));
@@ -135,7 +226,14 @@ async function main() {
     }
   }
 
-  const trivial = await createSession(path.join(args.dataDir, manifest.trivial.file), 1);
+  const sequenceDir = path.join(args.dataDir, 'sequence');
+  if (fs.existsSync(path.join(sequenceDir, 'manifest.json'))) {
+    await sequenceModels(sequenceDir, args, report);
+  } else if (sequenceOnly) {
+    throw new Error(`bench_ort.js: no ${sequenceDir}/manifest.json; make it with bench/sequence_zoo.py`);
+  }
+
+  const trivial = await createSession(path.join(manifestDir, manifest.trivial.file), 1);
   const feeds = { [trivial.inputNames[0]]: new ort.Tensor('float32', new Float32Array(16), [1, 16]) };
   report.call_overhead = { model: 'one ReLU on 16 floats', ...(await time(() => trivial.run(feeds), args.repetitions, args.minTime)) };
   const overhead = [...report.call_overhead.times_s].sort((a, b) => a - b);
