@@ -242,5 +242,26 @@ TEST_CASE("a checkpoint dict read without its key says which key to name") {
     c.top_level = {{"epoch", "int 5"}, {"model_state_dict", "dict of 7 tensors"}};
     CHECK_THROWS_WITH(load_state_dict(*model, c),
                       Catch::Contains("'epoch' (int 5), 'model_state_dict' (dict of 7 tensors)") &&
-                          Catch::Contains("options.state_dict_key = \"model_state_dict\""));
+                          Catch::EndsWith("options.state_dict_key = \"model_state_dict\""));
+}
+
+TEST_CASE("a DataParallel checkpoint loaded without its prefix says which prefix to give") {
+    auto model = std::make_unique<M>();
+    builder dp = complete();
+    for (auto& p : dp.tensors) p.t.key = "module." + p.t.key;
+    CHECK_THROWS_WITH(load_state_dict(*model, dp.build()),
+                      Catch::Contains("Unexpected key(s) in state_dict: \"module.0.weight\"") &&
+                          Catch::EndsWith("Every unexpected key starts with \"module.\", as in a checkpoint saved from "
+                                          "DataParallel or DistributedDataParallel: load it with "
+                                          "options.checkpoint_prefix = \"module.\"."));
+    // Under a prefix already given, the suggestion extends it.
+    builder nested = complete();
+    for (auto& p : nested.tensors) p.t.key = "ema.module." + p.t.key;
+    CHECK_THROWS_WITH(load_state_dict(*model, nested.build(), options(true, true, "ema.")),
+                      Catch::EndsWith("options.checkpoint_prefix = \"ema.module.\"."));
+    // One unexpected key without "module.": no such hint.
+    builder mixed = complete();
+    for (auto& p : mixed.tensors) p.t.key = "module." + p.t.key;
+    mixed.add<float>("head.weight", {1}, {1});
+    CHECK_THROWS_WITH(load_state_dict(*model, mixed.build()), !Catch::Contains("checkpoint_prefix"));
 }

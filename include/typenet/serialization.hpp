@@ -20,6 +20,7 @@
 // and reported together, worded as PyTorch words them, and the model is left unchanged.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <span>
@@ -95,7 +96,7 @@ inline std::string checkpoint_dict_hint(const checkpoint& c) {
     }
     return concat({"typenet: ", c.source, " is a checkpoint dict, not a state_dict; its keys are ", keys,
                    ". Name the key that holds the state_dict: options.state_dict_key = \"",
-                   suggestion.empty() ? std::string_view("...") : std::string_view(suggestion), "\"}"});
+                   suggestion.empty() ? std::string_view("...") : std::string_view(suggestion), "\""});
 }
 
 inline bool can_convert(dtype from, dtype to) {
@@ -175,9 +176,16 @@ load_result load_state_dict(M& model, const checkpoint& c, const load_options& o
     std::string errors;
     if (options.strict && !result.missing_keys.empty())
         errors += detail::concat({"\n\tMissing key(s) in state_dict: ", detail::quoted_list(result.missing_keys), ". "});
-    if (options.strict && !result.unexpected_keys.empty())
+    if (options.strict && !result.unexpected_keys.empty()) {
         errors += detail::concat({"\n\tUnexpected key(s) in state_dict: ", detail::quoted_list(result.unexpected_keys),
                                   ". "});
+        // torch.nn.DataParallel and DistributedDataParallel save their model under "module.".
+        if (std::all_of(result.unexpected_keys.begin(), result.unexpected_keys.end(),
+                        [](const std::string& key) { return key.starts_with("module."); }))
+            errors += detail::concat({"\n\tEvery unexpected key starts with \"module.\", as in a checkpoint saved from "
+                                      "DataParallel or DistributedDataParallel: load it with "
+                                      "options.checkpoint_prefix = \"", options.checkpoint_prefix, "module.\"."});
+    }
     for (const std::string& m : mismatches) errors += detail::concat({"\n\t", m});
     if (!errors.empty())
         throw state_dict_error(detail::concat({"Error(s) in loading state_dict from ", c.source, ":", errors}));

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "error.hpp"
 #include "shape.hpp"
 #include "state_dict.hpp"
 
@@ -31,10 +32,12 @@ inline std::string with_separators(std::size_t n) {
     return out;
 }
 
-inline void megabytes(std::ostream& os, std::size_t bytes) {
+// "0.01 MB" for 10,368 bytes: MiB to two decimals, rounded. Built as a string: the table's stream
+// is std::left, under which setw(2) << setfill('0') would pad 1 hundredth to "10", not "01".
+inline std::string megabytes(std::size_t bytes) {
     const std::size_t hundredths = (bytes * 100 + 524288) / 1048576;
-    os << hundredths / 100 << '.' << std::setw(2) << std::setfill('0') << hundredths % 100 << std::setfill(' ')
-       << " MB";
+    const std::size_t fraction = hundredths % 100;
+    return concat({std::to_string(hundredths / 100), fraction < 10 ? ".0" : ".", std::to_string(fraction), " MB"});
 }
 
 }  // namespace detail
@@ -81,11 +84,10 @@ std::string summary() {
         << "Buffers (elements): " << detail::with_separators(buffers) << '\n'
         << thin << '\n'
         << "Input shape: " << batch_shape_string(M::batch_size, M::input_shape) << '\n'
-        << "State block (parameters and buffers, 64-byte aligned): ";
-    detail::megabytes(out, M::state_bytes);
-    out << "\nForward workspace for a batch of " << M::batch_size << ": ";
-    detail::megabytes(out, M::workspace_elements * sizeof(typename M::scalar_type));
-    out << '\n' << rule << '\n';
+        << "State block (parameters and buffers, 64-byte aligned): " << detail::megabytes(M::state_bytes) << '\n'
+        << "Forward workspace for a batch of " << M::batch_size << ": "
+        << detail::megabytes(M::workspace_elements * sizeof(typename M::scalar_type)) << '\n'
+        << rule << '\n';
     return out.str();
 }
 
