@@ -1,6 +1,7 @@
 // The forward pass and a Stream's step allocate nothing: every operator new during them is counted.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -115,4 +116,28 @@ TEST_CASE("a Stream's step allocates nothing") {
     S::reset(state);
     counting = false;
     CHECK(allocations == 0);
+}
+
+TEST_CASE("argmax, softmax and topk allocate nothing") {
+    const auto scores = typenet::Tensor<float, 4, 10>::from({0.5f, 1, 2, 3, 4, 5, 6, 7, 8, 9,  //
+                                                             9, 8, 7, 6, 5, 4, 3, 2, 1, 0,     //
+                                                             1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     //
+                                                             0, 0, 0, 0, 0, 0, 0, 0, 0, 2});
+    const std::array<float, 10> row{3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+    allocations = 0;
+    counting = true;
+    const auto classes = typenet::argmax(scores);
+    const auto probabilities = typenet::softmax(scores);
+    const auto top = typenet::topk<3>(scores);
+    const std::size_t best = typenet::argmax(row);
+    const auto row_probabilities = typenet::softmax(row);
+    const auto row_top = typenet::topk<2>(row);
+    counting = false;
+    CHECK(allocations == 0);
+    CHECK(classes[3] == 9);
+    CHECK(probabilities[0] < probabilities[9]);
+    CHECK(top.indices(0, 0) == 9);
+    CHECK(best == 5);
+    CHECK(row_probabilities[5] > row_probabilities[0]);
+    CHECK(row_top.indices[1] == 7);
 }

@@ -12,6 +12,7 @@
 #include "math.hpp"
 #include "model.hpp"
 #include "module.hpp"
+#include "ops.hpp"
 #include "options.hpp"
 #include "pth.hpp"
 #include "safetensors.hpp"
