@@ -1,7 +1,8 @@
 // Loading a checkpoint of about 100 MB of float32 parameters from the page cache: a zip .pth and
 // a safetensors file of the same state_dict, next to a plain memcpy of the same bytes into the
 // same model (the speed of memory, measured in the same run). The files are written once by
-// typenet (the zip layout is torch.save's) in the system's temporary directory.
+// typenet (the zip layout is torch.save's) in the system's temporary directory. The same files
+// held in memory, as weights linked into the program are, load without reading a file.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -57,6 +58,22 @@ void load_pth(benchmark::State& state) {
 void load_safetensors(benchmark::State& state) {
     load(state, [](const files& f) -> const std::filesystem::path& { return f.safetensors; });
 }
+void load_from_memory(benchmark::State& state, const std::filesystem::path& (*which)(const files&)) {
+    files& f = shared_files();
+    const typenet::checkpoint file = typenet::read_checkpoint(which(f));
+    const std::vector<std::byte> bytes(file.bytes.data.begin(), file.bytes.data.end());
+    for (auto _ : state) {
+        typenet::load_state_dict(*f.model, bytes);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(Big::state_bytes));
+}
+void load_pth_from_memory(benchmark::State& state) {
+    load_from_memory(state, [](const files& f) -> const std::filesystem::path& { return f.pth; });
+}
+void load_safetensors_from_memory(benchmark::State& state) {
+    load_from_memory(state, [](const files& f) -> const std::filesystem::path& { return f.safetensors; });
+}
 void copy_memory(benchmark::State& state) {
     files& f = shared_files();
     const std::vector<std::byte> source(f.model->state().begin(), f.model->state().end());
@@ -69,6 +86,12 @@ void copy_memory(benchmark::State& state) {
 
 BENCHMARK(load_pth)->Name("load/pth")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 BENCHMARK(load_safetensors)->Name("load/safetensors")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+BENCHMARK(load_pth_from_memory)->Name("load/pth_in_memory")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+BENCHMARK(load_safetensors_from_memory)
+    ->Name("load/safetensors_in_memory")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(1.0);
 BENCHMARK(copy_memory)->Name("load/memcpy")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 
 }  // namespace

@@ -367,13 +367,15 @@ def load_markdown(loads):
     if not loads:
         return []
     labels = {"pth": "zip .pth (`load_state_dict`)", "safetensors": "safetensors (`load_state_dict`)",
+              "pth_in_memory": "zip .pth held in memory (embedded weights)",
+              "safetensors_in_memory": "safetensors held in memory (embedded weights)",
               "memcpy": "memcpy of the same bytes into the model"}
     out = ["", "## Loading a checkpoint", "",
            "A state_dict of 100.7 MB of float32 parameters (Linear 4096x4096 and 4096x2048), read from the "
            "page cache and loaded into the model (file read, parsing, validation, copy), median of the "
            "repetitions (bench/load_speed.cpp):", "",
            "| What | GB/s |", "|---|---:|"]
-    for key in ("pth", "safetensors", "memcpy"):
+    for key in ("pth", "safetensors", "pth_in_memory", "safetensors_in_memory", "memcpy"):
         if key in loads:
             out.append(f"| {labels[key]} | {loads[key]:.2f} |")
     return out

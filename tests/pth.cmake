@@ -39,3 +39,8 @@ catch_discover_tests(typenet_file_tests TEST_PREFIX "file: " PROPERTIES FIXTURES
 # Memory the readers may use; operator new is counted, so a program of its own.
 typenet_test_executable(typenet_memory_tests memory_limits.cpp)
 catch_discover_tests(typenet_memory_tests TEST_PREFIX "memory: ")
+
+# Weights in memory (read_checkpoint, load_state_dict on a span) and the architecture fingerprint.
+typenet_test_executable(typenet_embed_tests embed.cpp)
+target_compile_definitions(typenet_embed_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
+catch_discover_tests(typenet_embed_tests TEST_PREFIX "embed: " PROPERTIES FIXTURES_REQUIRED pth_files)

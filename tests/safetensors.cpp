@@ -180,7 +180,8 @@ TEST_CASE("a model's state_dict goes to a file and back unchanged, in state_dict
     CHECK(c.source == path.string());
     CHECK(c.is_state_dict);
     CHECK_FALSE(c.big_endian);
-    CHECK(c.metadata == std::vector<std::pair<std::string, std::string>>{{"format", "pt"}});
+    CHECK(c.metadata == std::vector<std::pair<std::string, std::string>>{
+                            {"format", "pt"}, {"typenet.fingerprint", detail::fingerprint_text(InteropModel<float>::fingerprint)}});
     const std::uint64_t header_size = detail::load_le64(c.bytes.data.data());
     CHECK((8 + header_size) % 8 == 0);
     REQUIRE(c.tensors.size() == M::state_dict.size());

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,7 +32,8 @@ constexpr std::string_view name(checkpoint_format f) {
 }
 
 // Bytes and what keeps them alive: a vector, or a file read into memory (detail::read_file).
-// Converts from a shared vector, so that an in-memory file can be read as it is.
+// Converts from a shared vector, so that an in-memory file can be read as it is. borrowed() wraps
+// bytes that someone else keeps alive (weights linked into the program, a caller's buffer).
 struct shared_bytes {
     std::shared_ptr<const void> owner;
     std::span<const std::byte> data;
@@ -44,6 +46,14 @@ struct shared_bytes {
     shared_bytes(std::shared_ptr<std::vector<std::byte>> vector)  // NOLINT: implicit on purpose
         : shared_bytes(std::shared_ptr<const std::vector<std::byte>>(std::move(vector))) {}
     explicit operator bool() const { return owner != nullptr; }
+
+    // Owns nothing: the bytes must outlive every checkpoint read from them. (The owner is an empty
+    // shared_ptr that points somewhere, so that it still tests as present.)
+    static shared_bytes borrowed(std::span<const std::byte> bytes) {
+        static constexpr std::byte nothing{};
+        const void* where = bytes.empty() ? &nothing : bytes.data();
+        return {std::shared_ptr<const void>(std::shared_ptr<const void>(), where), bytes};
+    }
 };
 
 // One tensor as stored: a view (shape, strides, offset, all in elements) into a storage.
@@ -72,7 +82,7 @@ struct checkpoint_item {
 class checkpoint {
 public:
     checkpoint_format format = checkpoint_format::pth_zip;
-    std::string source;                       // the file's name, or "<memory>"
+    std::string source;                       // the file's name, or "<memory>" (or a name given for bytes)
     std::vector<checkpoint_tensor> tensors;   // the state_dict's entries, in the file's order
     // The keys of the file's top-level dict, in order. For a bare state_dict these are the tensor keys.
     std::vector<checkpoint_item> top_level;
@@ -80,7 +90,8 @@ public:
     // key of its state_dict: `tensors` is then empty and `top_level` says what the file holds.
     bool is_state_dict = true;
     bool big_endian = false;                  // the storages' byte order ("byteorder" record)
-    std::vector<std::pair<std::string, std::string>> metadata;  // safetensors' __metadata__
+    // safetensors' __metadata__; for a .pth that typenet saved, its "typenet.fingerprint" too.
+    std::vector<std::pair<std::string, std::string>> metadata;
     shared_bytes bytes;                                         // the file, which storages point into
 
     const checkpoint_tensor* find(std::string_view key) const {
@@ -89,6 +100,20 @@ public:
         return nullptr;
     }
 };
+
+namespace detail {
+
+// Where a file typenet saved carries its model's fingerprint (state_dict.hpp), and how: the
+// metadata key, and 16 lowercase hexadecimal digits.
+inline constexpr std::string_view fingerprint_metadata_key = "typenet.fingerprint";
+inline std::string fingerprint_text(std::uint64_t fingerprint) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text(16, '0');
+    for (std::size_t i = 0; i < 16; ++i) text[15 - i] = digits[(fingerprint >> (4 * i)) & 0xF];
+    return text;
+}
+
+}  // namespace detail
 
 // How to read a file.
 struct read_options {

@@ -174,6 +174,11 @@ private:
                 fail(concat({"entry '", escape_for_message(byteorder->name), "' says '", escape_for_message(text, 20),
                              "'; it should say 'little' or 'big'"}));
         }
+        // What typenet's save_state_dict adds for its loader (serialization.hpp, check_fingerprint).
+        if (const zip_entry* fingerprint = zip.find(prefix + "typenet_fingerprint")) {
+            zip.verify_crc(*fingerprint);
+            result.metadata.emplace_back(fingerprint_metadata_key, std::string(trimmed(zip.data(*fingerprint))));
+        }
         const zip_entry* pickle = zip.find(prefix + "data.pkl");
         if (!pickle) fail(concat({"the zip archive has no '", escape_for_message(prefix), "data.pkl' entry: not a torch.save checkpoint"}));
         zip.verify_crc(*pickle);

@@ -501,7 +501,8 @@ inline void save_safetensors(std::span<const safetensors_tensor> tensors, const 
 
 // Writes a model's state_dict as a file safetensors.torch.load_file reads: PyTorch's keys in
 // state_dict order, the model's dtype (F32 or F64; num_batches_tracked stays I64, shape []), and
-// {"format": "pt"} as metadata.
+// {"format": "pt", "typenet.fingerprint": M::fingerprint in 16 hexadecimal digits} as metadata
+// (load_state_dict checks the fingerprint; other readers ignore metadata).
 // A Model or a Stream (anything with their state_dict surface, detail/state_block.hpp).
 template <class M>
     requires requires(const M& m) { M::state_dict.size(); m.state(); }
@@ -517,7 +518,9 @@ void save_safetensors(const M& model, const std::filesystem::path& path) {
         tensors[i].shape.assign(e.shape.begin(), e.shape.end());
         tensors[i].bytes = model.bytes(e);
     }
-    save_safetensors(tensors, path);
+    save_safetensors(tensors, path,
+                     {{"format", "pt"},
+                      {std::string(detail::fingerprint_metadata_key), detail::fingerprint_text(M::fingerprint)}});
 }
 
 }  // namespace typenet

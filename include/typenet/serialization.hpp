@@ -16,12 +16,27 @@
 //     typenet::load_result r = typenet::load_state_dict(*model, file, options);
 //     // r.missing_keys == {"weight", "bias"}
 //
+//     // A whole file held in memory (a .pth or safetensors), e.g. weights linked into the program
+//     // (typenet_embed_weights, README): the same checks, messages naming "<memory>" or a given name.
+//     typenet::save_state_dict(*model, "/tmp/typenet_serialization_example.pth");
+//     const typenet::checkpoint read = typenet::read_checkpoint("/tmp/typenet_serialization_example.pth");
+//     const std::vector<std::byte> bytes(read.bytes.data.begin(), read.bytes.data.end());
+//     typenet::load_state_dict(*model, std::span<const std::byte>(bytes), "weights.pth (in memory)");
+//
+//     // Files typenet saves carry M::fingerprint; another architecture refuses them by name.
+//     using Other = typenet::Model<typenet::Linear<4, 3>, typenet::Input<4>>;
+//     try {
+//         typenet::load_state_dict(*std::make_unique<Other>(), std::span<const std::byte>(bytes));
+//     } catch (const typenet::state_dict_error& e) {  // "... saved for another architecture: fingerprint ..."
+//     }
+//
 // Loading is strict by default: missing keys, unexpected keys and shape mismatches are collected
 // and reported together, worded as PyTorch words them, and the model is left unchanged.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -56,6 +71,9 @@ struct load_options {
     std::string module;
     // For a checkpoint dict ({'epoch': ..., 'model_state_dict': ...}): the key holding the state_dict.
     std::string state_dict_key;
+    // A file that typenet saved names the architecture it was saved for (Model::fingerprint); a
+    // strict load of the whole model refuses it when that is not the model's. False skips the check.
+    bool check_fingerprint = true;
 };
 
 // What a non-strict load could not match, like PyTorch's (missing_keys, unexpected_keys).
@@ -104,6 +122,63 @@ inline bool can_convert(dtype from, dtype to) {
     return is_floating(to) || to == dtype::int64;  // every dtype converts to these, as torch's copy_
 }
 
+// A state_dict for messages: "12 entries, 1234 elements".
+inline std::string entries_text(std::size_t entries, std::size_t elements) {
+    return concat({std::to_string(entries), entries == 1 ? " entry, " : " entries, ", std::to_string(elements),
+                   elements == 1 ? " element" : " elements"});
+}
+
+// Refuses a file that typenet saved for another architecture (see load_options::check_fingerprint):
+// the fingerprint in its metadata is neither the model's nor that of the same network in the other
+// floating dtype (which loads converted). Files without one (PyTorch's) are not checked.
+template <class M>
+void check_fingerprint(const checkpoint& c, const load_options& options) {
+    if (!options.check_fingerprint || !options.strict || !options.checkpoint_prefix.empty() || !options.module.empty())
+        return;
+    const std::string* saved = nullptr;
+    for (const auto& [key, value] : c.metadata)
+        if (key == fingerprint_metadata_key) saved = &value;
+    if (!saved) return;
+    static constexpr dtype float32 = dtype::float32, float64 = dtype::float64;
+    static constexpr std::uint64_t as_float32 = architecture_fingerprint(M::state_dict, &float32);
+    static constexpr std::uint64_t as_float64 = architecture_fingerprint(M::state_dict, &float64);
+    if (*saved == fingerprint_text(as_float32) || *saved == fingerprint_text(as_float64)) return;
+
+    // What differs, from the file's own entries.
+    std::size_t elements = 0;
+    for (const checkpoint_tensor& t : c.tensors) elements += t.numel();
+    std::string difference;
+    const std::size_t common = std::min(c.tensors.size(), M::state_dict.size());
+    auto describe = [](std::string_view key, dtype type, std::string_view shape) {
+        return concat({"\"", key, "\" ", name(type), " ", shape});
+    };
+    for (std::size_t i = 0; i < common && difference.empty(); ++i) {
+        const checkpoint_tensor& t = c.tensors[i];
+        const state_entry& e = M::state_dict[i];
+        const bool same_shape =
+            t.shape.size() == e.shape.rank && std::equal(t.shape.begin(), t.shape.end(), e.shape.begin());
+        if (t.key != e.key || !same_shape || is_floating(t.dtype) != is_floating(e.dtype))
+            difference = concat({"; entry ", std::to_string(i), " is ", describe(t.key, t.dtype, shape_text(t.shape)),
+                                 " in the file, ", describe(e.key, e.dtype, to_string(e.shape)), " in the model"});
+    }
+    if (difference.empty() && c.tensors.size() > common)
+        difference = concat({"; the file goes on after the model's last entry with \"", c.tensors[common].key, "\""});
+    if constexpr (M::state_dict.size() > 0)  // (GCC's -Warray-bounds, as in load_state_dict)
+        if (difference.empty() && M::state_dict.size() > common)
+            difference = concat(
+                {"; the model goes on after the file's last entry with \"", M::state_dict[common].key, "\""});
+    std::size_t model_elements = 0;
+    for (const state_entry& e : M::state_dict) model_elements += e.numel;
+    if (difference.empty())
+        difference = "; the file's entries are the model's, so it was changed after typenet saved it";
+    throw state_dict_error(concat(
+        {"typenet: ", c.source, " holds weights that typenet saved for another architecture: fingerprint ",
+         escape_for_message(*saved, 40), " (", entries_text(c.tensors.size(), elements), "), but this model's is ",
+         fingerprint_text(M::fingerprint), " (", entries_text(M::state_dict.size(), model_elements), ")", difference,
+         ". Load the weights saved for this model; to load the entries that match, pass load_options::strict = false "
+         "(check_fingerprint = false skips this check)."}));
+}
+
 }  // namespace detail
 
 // Loads a checkpoint into a model. Throws state_dict_error, leaving the model unchanged, when the
@@ -111,6 +186,7 @@ inline bool can_convert(dtype from, dtype to) {
 template <class M>
 load_result load_state_dict(M& model, const checkpoint& c, const load_options& options = {}) {
     if (!c.is_state_dict) throw state_dict_error(detail::checkpoint_dict_hint(c));
+    detail::check_fingerprint<M>(c, options);
     const std::string module_prefix = options.module.empty() ? std::string() : options.module + ".";
     if (!options.module.empty() && !find_module(M::modules, options.module))
         throw state_dict_error(detail::concat({"typenet: load_state_dict: the model has no module \"",
@@ -225,22 +301,37 @@ struct state_dict_pickle {
 // no .pth: a zip's byte 8 is its first record's compression method or entry count, a legacy
 // file's lies inside PyTorch's magic number or a pickle frame's length. Looking at byte 0 first
 // would not do: a safetensors header length of 0x280 starts the file with 0x80 0x02, as a pickle.
-inline checkpoint read_checkpoint(const std::filesystem::path& path, const read_options& options = {}) {
-    shared_bytes bytes = detail::read_file(path);
+// This reads a file held in memory; `source_name` names it in messages. The checkpoint shares
+// ownership of the bytes, which its storages point into.
+inline checkpoint read_checkpoint(shared_bytes bytes, std::string source_name, const read_options& options = {}) {
+    if (!bytes) throw format_error(detail::concat({"typenet: read_checkpoint: no bytes for ", source_name}));
     const std::span<const std::byte> b = bytes.data;
     auto byte_at = [&](std::size_t i) { return i < b.size() ? std::to_integer<unsigned>(b[i]) : 256u; };
     if (byte_at(8) == '{') {  // safetensors: an 8-byte header length, then the JSON header
         if (!options.state_dict_key.empty())
-            throw format_error(detail::concat({"typenet: ", path.string(), " is a safetensors file, which holds "
+            throw format_error(detail::concat({"typenet: ", source_name, " is a safetensors file, which holds "
                                                "tensors only: it has no key \"", options.state_dict_key, "\""}));
-        return read_safetensors(std::move(bytes), path.string());
+        return read_safetensors(std::move(bytes), std::move(source_name));
     }
     // A zip; a legacy file; or another pickle, which read_pth says more about.
     if (detail::looks_like_zip(b) || byte_at(0) == 0x80)
-        return read_pth(std::move(bytes), path.string(), options);
-    throw format_error(detail::concat({"typenet: ", path.string(), " is neither a PyTorch checkpoint (torch.save: a "
+        return read_pth(std::move(bytes), std::move(source_name), options);
+    throw format_error(detail::concat({"typenet: ", source_name, " is neither a PyTorch checkpoint (torch.save: a "
                                        "zip archive, or a pickle in the legacy format) nor a safetensors file",
                                        b.empty() ? " (it is empty)" : ""}));
+}
+
+// Reads a weights file from disk (see above): read into memory whole, then parsed there.
+inline checkpoint read_checkpoint(const std::filesystem::path& path, const read_options& options = {}) {
+    return read_checkpoint(detail::read_file(path), path.string(), options);
+}
+
+// Reads weights that the caller keeps in memory (weights linked into the program by
+// typenet_embed_weights, a buffer received over the network): nothing is copied, so the bytes must
+// outlive the checkpoint, whose storages point into them.
+inline checkpoint read_checkpoint(std::span<const std::byte> bytes, std::string source_name = "<memory>",
+                                  const read_options& options = {}) {
+    return read_checkpoint(shared_bytes::borrowed(bytes), std::move(source_name), options);
 }
 
 // Reads a weights file (see read_checkpoint) and loads it into the model (see load_state_dict).
@@ -251,11 +342,27 @@ load_result load_state_dict(M& model, const std::filesystem::path& path, const l
     return load_state_dict(model, read_checkpoint(path, read), options);
 }
 
+// The same from bytes in memory, a .pth or safetensors file as a whole; messages name them
+// `source_name`. The model gets a copy: the bytes may go once this returns.
+template <class M>
+load_result load_state_dict(M& model, std::span<const std::byte> bytes, std::string source_name,
+                            const load_options& options = {}) {
+    read_options read;
+    read.state_dict_key = options.state_dict_key;
+    return load_state_dict(model, read_checkpoint(bytes, std::move(source_name), read), options);
+}
+template <class M>
+load_result load_state_dict(M& model, std::span<const std::byte> bytes, const load_options& options = {}) {
+    return load_state_dict(model, bytes, "<memory>", options);
+}
+
 // Writes the model's state_dict as torch.save(model.state_dict(), path) does: a zip archive that
 // torch.load reads back with the same keys, order, dtypes, shapes and values (also with the
 // weights_only loader). The pickle is a compile-time constant of the model type; each tensor's
-// data is a 64-byte aligned record. The file is written atomically: on failure the destination
-// is left as it was.
+// data is a 64-byte aligned record. One more record, "typenet_fingerprint", holds the model type's
+// fingerprint (state_dict.hpp) for load_state_dict to check; torch.load reads only the records the
+// pickle names, so it ignores it. The file is written atomically: on failure the destination is
+// left as it was.
 template <class M>
 void save_state_dict(const M& model, const std::filesystem::path& path) {
     // The archive's top folder: torch.save names it after the file ("model.pth" -> "model/").
@@ -267,6 +374,9 @@ void save_state_dict(const M& model, const std::filesystem::path& path) {
         const auto& pickle = detail::state_dict_pickle<M>::bytes;
         zip.add(top + "/data.pkl", std::as_bytes(std::span<const char>(pickle.data(), pickle.size())));
         zip.add(top + "/byteorder", text("little"));
+        // torch.load reads only the records it needs: this one is for typenet's loader (check_fingerprint).
+        const std::string fingerprint = detail::fingerprint_text(M::fingerprint) + "\n";
+        zip.add(top + "/typenet_fingerprint", text(fingerprint));
         for (std::size_t i = 0; i < M::state_dict.size(); ++i)
             zip.add(detail::concat({top, "/data/", std::to_string(i)}), model.bytes(M::state_dict[i]));
         zip.add(top + "/version", text("3\n"));

@@ -7,9 +7,11 @@
 //     static_assert(M::state_dict[0].shape == typenet::shape{32, 1, 3, 3});
 //     static_assert(M::entry("classifier.7.bias").numel == 10);
 //     static_assert(M::parameter_count_of("features") == 92'672);
+//     static_assert(M::fingerprint == typenet::architecture_fingerprint(M::state_dict));
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -107,6 +109,39 @@ constexpr std::size_t count_parameters(std::span<const state_entry> entries, con
     std::size_t n = 0;
     for (const state_entry& e : parameters_of(entries, m)) n += e.numel;
     return n;
+}
+
+// An architecture's fingerprint: FNV-1a 64 over one line per state_dict entry, in order, "key dtype
+// [dims]\n" ("fc.weight float32 [10, 784]\n", "bn.num_batches_tracked int64 []\n"; dtype as PyTorch
+// names it without "torch."). typenet writes it into the files it saves and checks it when it
+// loads one (serialization.hpp), so that weights saved for another architecture are refused.
+// `floating_as`, when given, stands for the dtype of every floating entry: a network's float and
+// double models differ only there, and load_state_dict converts between them.
+constexpr std::uint64_t architecture_fingerprint(std::span<const state_entry> entries,
+                                                 const dtype* floating_as = nullptr) {
+    std::uint64_t hash = 0xcbf29ce484222325u;
+    auto add = [&](std::string_view text) {
+        for (char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
+    };
+    auto add_number = [&](std::size_t n) {
+        char digits[20] = {};
+        std::size_t count = 0;
+        do digits[count++] = char('0' + n % 10);
+        while ((n /= 10) != 0);
+        while (count > 0) add(std::string_view(&digits[--count], 1));
+    };
+    for (const state_entry& e : entries) {
+        add(e.key);
+        add(" ");
+        add(name(floating_as && is_floating(e.dtype) ? *floating_as : e.dtype));
+        add(" [");
+        for (std::size_t d = 0; d < e.shape.rank; ++d) {
+            if (d) add(", ");
+            add_number(e.shape[d]);
+        }
+        add("]\n");
+    }
+    return hash;
 }
 
 }  // namespace typenet

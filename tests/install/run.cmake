@@ -1,5 +1,6 @@
 # Installs typenet (headers, CMake package, tools) from SOURCE_DIR into a fresh prefix, then builds
-# and runs a separate project that finds it with find_package(typenet CONFIG).
+# and runs a separate project that finds it with find_package(typenet CONFIG) and embeds weights
+# with its typenet_embed_weights.
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -15,4 +16,6 @@ run(${WORK_DIR}/prefix/bin/typenet-inspect --help)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/consumer -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+# The consumer reads no file: its weights are inside it.
+file(REMOVE ${WORK_DIR}/consumer/weights.safetensors)
 run(${WORK_DIR}/consumer/consumer)

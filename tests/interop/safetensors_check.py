@@ -82,13 +82,25 @@ def expected_state(model):
     return state
 
 
+def fingerprint(state_dict):
+    """typenet's architecture fingerprint (include/typenet/state_dict.hpp), from PyTorch's own
+    state_dict: FNV-1a 64 over one line "key dtype [dims]" per entry."""
+    h = 0xcbf29ce484222325
+    for key, t in state_dict.items():
+        line = f"{key} {str(t.dtype).removeprefix('torch.')} [{', '.join(str(d) for d in t.shape)}]\n"
+        for byte in line.encode():
+            h = ((h ^ byte) * 0x100000001b3) % 2**64
+    return f"{h:016x}"
+
+
 def check_model_file(directory, suffix, dtype, dtype_name):
     path = os.path.join(directory, f"typenet_model{suffix}.safetensors")
     tensors, metadata, info = read(path)
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
                                 torch.nn.Linear(4 * 6 * 6, 3)).to(dtype)
     reference = model.state_dict()
-    check(metadata == {"format": "pt"}, f"{path}: metadata is {{'format': 'pt'}}, got {metadata}")
+    expected_metadata = {"format": "pt", "typenet.fingerprint": fingerprint(reference)}
+    check(metadata == expected_metadata, f"{path}: metadata is {expected_metadata}, got {metadata}")
     check((8 + info["header_length"]) % 8 == 0, f"{path}: header padded to a multiple of 8")
     check(info["keys"] == ["__metadata__"] + list(reference.keys()), f"{path}: header keys in state_dict order")
     check(list(tensors.keys()) == list(reference.keys()), f"{path}: data in state_dict order")

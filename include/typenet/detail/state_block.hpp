@@ -62,6 +62,9 @@ public:
 
     static constexpr std::size_t parameter_count = count_parameters(state_dict, modules[0]);
 
+    // What the files typenet saves carry, and what loading checks (state_dict.hpp).
+    static constexpr std::uint64_t fingerprint = architecture_fingerprint(state_dict);
+
     // The module at `path` ("features", "features.0"; "" is the model). Unknown paths do not compile
     // in a constant expression and throw state_dict_error at run time.
     static constexpr const module_info& module(std::string_view path) {

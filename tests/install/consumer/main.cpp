@@ -1,13 +1,14 @@
-// A program built against an installed typenet.
-#include <typenet/typenet.hpp>
+// A program built against an installed typenet, with weights inside it (typenet_embed_weights).
+#include <memory>
 
-using Net = typenet::Sequential<typenet::Flatten, typenet::Linear<4, 2>, typenet::ReLU>;
-using M = typenet::Model<Net, typenet::Input<2, 2>>;
+#include "model.hpp"
+#include "weights.hpp"  // extern const std::span<const std::byte> weights;
+
 static_assert(M::state_dict[0].key == "1.weight");
 
 int main() {
-    M model;
-    model.at<"1.bias">()[1] = 3.0f;
-    const M::output_type y = model.forward(M::input_type{});
+    auto model = std::make_unique<M>();
+    typenet::load_state_dict(*model, weights);
+    const M::output_type y = model->forward(M::input_type{});
     return y[0] == 0.0f && y[1] == 3.0f ? 0 : 1;
 }
