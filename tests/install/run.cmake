@@ -13,6 +13,11 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} -DCMA
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${CMAKE_COMMAND} --install ${WORK_DIR}/build)
 run(${WORK_DIR}/prefix/bin/typenet-inspect --help)
+# The installed typenet-port finds its Python package, and --check would find the installed headers.
+run(${CMAKE_COMMAND} -E env TYPENET_PYTHON=${PYTHON} ${WORK_DIR}/prefix/bin/typenet-port --torchvision resnet18
+    -o ${WORK_DIR}/resnet18.hpp)
+run(${CMAKE_COMMAND} -E env PYTHONPATH=${WORK_DIR}/prefix/share/typenet/python ${PYTHON} -c
+    "from typenet_port.check import default_include as d; assert d() == '${WORK_DIR}/prefix/include', d()")
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/consumer -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)

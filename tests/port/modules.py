@@ -44,6 +44,7 @@ def vision():
         nn.AvgPool2d(2, stride=1, divisor_override=3),                    # [6, 5, 5]
         nn.AdaptiveMaxPool2d((3, 2)),
         nn.AdaptiveAvgPool2d((2, 1)),
+        nn.Flatten(2),                                                    # [6, 2]
         nn.Flatten(),
         nn.Linear(12, 10),
         # each activation after a Linear, so that what one changes reaches the output through the others
@@ -73,6 +74,7 @@ def signal():
         ("adaptive", nn.AdaptiveAvgPool1d(7)),
         ("adaptive_max", nn.AdaptiveMaxPool1d(5)),
         ("norm2", nn.LayerNorm(5)),
+        ("norm3", nn.LayerNorm((6, 5), elementwise_affine=False)),
         ("flat", nn.Flatten()),
         ("out", nn.LogSoftmax(dim=-1))]))
 
@@ -112,17 +114,20 @@ class Attention(nn.Module):
 
 
 class Tokens(nn.Module):
-    """12 token ids: an embedding, transposes around a Conv1d, slices, a softmax."""
+    """12 token ids: an embedding, transposes around a Conv1d, a ModuleList, slices, a softmax."""
 
     def __init__(self):
         super().__init__()
         self.embed = nn.Embedding(50, 16, padding_idx=0)
         self.conv = nn.Conv1d(16, 8, 3)
+        self.mixers = nn.ModuleList([nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8)])
         self.fc = nn.Linear(32, 5)
 
     def forward(self, x):
         x = self.embed(x)
         x = self.conv(x.transpose(1, 2)).transpose(1, 2)   # [10, 8]
+        for mixer in self.mixers:
+            x = mixer(x)
         x = torch.narrow(x, 1, 1, 6)[:, 0:4]
         return F.softmax(self.fc(torch.flatten(x, 1)), dim=-1)
 
@@ -196,6 +201,15 @@ class ConstantModel(nn.Module):
         return self.body(x)
 
 
+class OneOfList(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+
+    def forward(self, x):
+        return self.heads[1](x)
+
+
 # name -> (factory, words the message must hold: the path, the type, the reason).
 REFUSED = {
     "lstm_cell": (CellModel, ["encoder.1", "torch.nn.modules.rnn.LSTMCell", "has no typenet layer"]),
@@ -203,4 +217,5 @@ REFUSED = {
     "conv_padding_mode": (lambda: nn.Sequential(nn.Conv2d(3, 3, 3, padding_mode="reflect")),
                           ["0 (torch.nn.modules.conv.Conv2d)", "padding_mode='reflect'"]),
     "constant": (ConstantModel, ["body.1", "Inner", "not a tensor"]),
+    "one_item_of_a_list": (OneOfList, ["OneOfList", "ModuleList `heads`", "all of them in order"]),
 }

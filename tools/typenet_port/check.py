@@ -147,6 +147,10 @@ def check(cases, cxx=None, cxxflags=("-O1",), include=None, work_dir=None):
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="typenet-port-"))
     work.mkdir(parents=True, exist_ok=True)
     for i, c in enumerate(cases):
+        for path, m in c.model.named_modules():
+            if getattr(m, "batch_first", True) is False or getattr(getattr(m, "self_attn", None), "batch_first", True) is False:
+                print(f"typenet-port --check: note: {c.name}.{path} takes time first (batch_first=False); the check "
+                      "gives PyTorch the batch first, as typenet takes it, so their outputs may differ for that alone")
         stem = str(work / f"case{i}")
         (work / f"case{i}.hpp").write_text(c.header)
         model = c.model.eval()

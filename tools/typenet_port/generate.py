@@ -51,9 +51,10 @@ class Generator:
         if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
             definition = self.sequential(path, m)
             return definition if top_name is None else self.alias(top_name, definition, "the model", True)
-        if isinstance(m, (nn.ModuleList, nn.ModuleDict)):
-            raise PortError(path, m, "a ModuleList/ModuleDict called from its parent's forward, not on its own; "
-                                     "the parent's forward calls its items one by one, which typenet's Call cannot name")
+        if isinstance(m, nn.ModuleList):  # its parent's forward calls its items in order (graph.py checks)
+            return self.sequential(path, m)
+        if isinstance(m, nn.ModuleDict):
+            raise PortError(path, m, "an nn.ModuleDict is not supported (its parent's forward picks items by name)")
         if type(m).__module__.startswith("torch.nn."):
             raise PortError(path, m, f"PyTorch's nn.{type(m).__name__} has no typenet layer (the README's layer table "
                                      "lists the layers typenet has and the options they take)")
@@ -80,7 +81,7 @@ class Generator:
             definition = "Sequential<\n" + ",\n".join(indent(c) for c in children if not c.endswith(", Absent>")) + ">"
         else:
             definition = "Block<\n" + "".join(indent(c) + ",\n" for c in children)
-            definition += "    Forward<" + render(forward.chain) + ">>"
+            definition += "    Forward<" + render(forward.chain, margin="    ") + ">>"
         return self.alias(top_name or type(m).__name__, definition, describe(path, m), top_name is not None)
 
     def sequential(self, path, m):

@@ -146,8 +146,9 @@ class Step:
         self.operands, self.options = list(operands), list(options)
 
 
-def render(chain):
-    """A chain of steps as a typenet expression: consecutive calls merge into one Call."""
+def render(chain, margin=None):
+    """A chain of steps as a typenet expression: consecutive calls merge into one Call. With a
+    margin (the indentation of the line it starts on), a long Then puts each step on a line."""
     parts, calls = [], []
     for step in chain:
         if step.call is not None:
@@ -164,7 +165,12 @@ def render(chain):
         parts.append("Call<" + ", ".join(f'"{c}"' for c in calls) + ">")
     if not parts:
         return "Identity"
-    return parts[0] if len(parts) == 1 else "Then<" + ", ".join(parts) + ">"
+    if len(parts) == 1:
+        return parts[0]
+    one_line = "Then<" + ", ".join(parts) + ">"
+    if margin is None or len(one_line) + len(margin) <= 100:
+        return one_line
+    return "Then<\n" + ",\n".join(margin + "    " + p for p in parts) + ">"
 
 
 class Forward:
@@ -196,8 +202,7 @@ class Forward:
             raise PortError(path, module, "its forward uses " + ", ".join(f"`{u}`" for u in self.unsupported) +
                             ", which typenet has no layer or combinator for (typenet combines branches with Add, "
                             "Mul and Cat; docs/extending.md shows how to write a layer or a combinator)")
-        self.used_children = [s.call for s in self.steps_of(output.args[0]) if s.call is not None]
-        self.chain = self.cut_chain(output.args[0])
+        self.chain = self.whole_lists(self.cut_chain(output.args[0]))
 
     def refuse(self, node, why):
         raise PortError(self.path, self.module, f"its forward, at `{_source(node)}`: {why}")
@@ -218,6 +223,9 @@ class Forward:
             self.refuse(node, f"reads the attribute `{target}`, which is not an nn.Parameter of this module "
                               "(typenet has Parameter for those; buffers and constants are not supported)")
         if node.op == "call_module":
+            owner, _, index = target.partition(".")
+            if isinstance(self.children.get(owner), nn.ModuleList) and index.isdigit():
+                return Step(call=target), [self.tensor(node, node.args[0])]  # joined by whole_lists
             if target not in self.children:
                 self.refuse(node, f"calls `{target}`, a module inside a child; typenet's Call names the module's own "
                                   "children (call the child, or make the inner module a child)")
@@ -295,22 +303,6 @@ class Forward:
                     return Step(unit=f"Narrow<1, {start}, {stop - start}>"), [self.tensor(node, source)]
         self.refuse(node, "indexing other than x[:, -1] (LastStep) or x[:, a:b] (Narrow) is not supported")
 
-    def steps_of(self, node):
-        """Every step the value `node` depends on (for the list of children called)."""
-        seen, out, todo = set(), [], [node]
-        while todo:
-            n = todo.pop()
-            if n in seen or n not in self.ops:
-                continue
-            seen.add(n)
-            op = self.ops[n]
-            if isinstance(op, tuple):
-                step, inputs = op
-                if isinstance(step, Step):
-                    out.append(step)
-                todo.extend(inputs)
-        return out
-
     def expression(self, node, base):
         """The chain computing `node` from `base` (which is Identity)."""
         if node is base:
@@ -349,6 +341,30 @@ class Forward:
         for before, after in zip(cuts, cuts[1:]):
             chain += self.expression(after, before)
         return chain
+
+    def whole_lists(self, chain):
+        """A ModuleList's items called one after the other, all and in order (`for layer in
+        self.layers: x = layer(x)`), are one call of the list, which typenet holds as a Sequential."""
+        out, i = [], 0
+        while i < len(chain):
+            step = chain[i]
+            if step.combinator is not None:
+                step = Step(combinator=step.combinator, options=step.options,
+                            operands=[self.whole_lists(c) for c in step.operands])
+            if step.call is None or "." not in step.call:
+                out.append(step)
+                i += 1
+                continue
+            owner = step.call.partition(".")[0]
+            items = [f"{owner}.{k}" for k in range(len(self.children[owner]))]
+            calls = [s.call for s in chain[i:i + len(items)]]
+            if calls != items:
+                raise PortError(self.path, self.module, f"its forward calls the items of the ModuleList `{owner}` "
+                                f"otherwise than all of them in order, one after the other ({', '.join(items)}); "
+                                "typenet holds it as a Sequential and calls it whole")
+            out.append(Step(call=owner))
+            i += len(items)
+        return out
 
     def plain_chain(self):
         """The children called in registration order, each once, and nothing else: a Sequential."""
