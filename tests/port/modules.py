@@ -151,6 +151,7 @@ class Branches(nn.Module):
         y = F.relu(self.drop(y) * self.scale + y)
         y = torch.cat([y, y], dim=2)                        # [8, 12, 6]
         y = F.adaptive_avg_pool2d(y, (2, 2))
+        y = y + y.mean([2, 3], keepdim=True)                # broadcast over [8, 2, 2]
         y = F.leaky_relu(y.view(y.size(0), -1), 0.1)
         return F.gelu(self.fc(y))
 

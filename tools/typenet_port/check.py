@@ -148,7 +148,7 @@ def check(cases, cxx=None, cxxflags=("-O1",), include=None, work_dir=None):
     work.mkdir(parents=True, exist_ok=True)
     for i, c in enumerate(cases):
         for path, m in c.model.named_modules():
-            if getattr(m, "batch_first", True) is False or getattr(getattr(m, "self_attn", None), "batch_first", True) is False:
+            if getattr(m, "batch_first", True) is False:  # recurrent layers, attention
                 print(f"typenet-port --check: note: {c.name}.{path} takes time first (batch_first=False); the check "
                       "gives PyTorch the batch first, as typenet takes it, so their outputs may differ for that alone")
         stem = str(work / f"case{i}")

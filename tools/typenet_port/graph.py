@@ -84,8 +84,16 @@ _UNARY = {
     "transpose": lambda n: f"Transpose<{_arg(n, 1, 'dim0')}, {_arg(n, 2, 'dim1')}>",
     torch.narrow: lambda n: f"Narrow<{_arg(n, 1, 'dim')}, {_arg(n, 2, 'start')}, {_arg(n, 3, 'length')}>",
     "narrow": lambda n: f"Narrow<{_arg(n, 1, 'dim')}, {_arg(n, 2, 'start')}, {_arg(n, 3, 'length')}>",
-    torch.mean: lambda n: f"Mean<{_arg(n, 1, 'dim')}>", "mean": lambda n: f"Mean<{_arg(n, 1, 'dim')}>",
+    torch.mean: lambda n: _mean(n), "mean": lambda n: _mean(n),
 }
+
+
+def _mean(n):
+    """x.mean(d): Mean<d>; x.mean([2, 3]) of an image: its global average pooling."""
+    d, keepdim = _arg(n, 1, "dim"), _arg(n, 2, "keepdim", False)
+    if isinstance(d, int):
+        return f"Mean<{d}>"
+    return ["AdaptiveAvgPool2d<1>"] + ([] if keepdim else ["Flatten"])
 
 
 def _pool2d_size(v):
@@ -96,21 +104,29 @@ def _pool2d_size(v):
 _UNARY[F.adaptive_avg_pool2d] = lambda n: f"AdaptiveAvgPool2d<{_pool2d_size(_arg(n, 1, 'output_size'))}>"
 _UNARY[F.adaptive_max_pool2d] = lambda n: f"AdaptiveMaxPool2d<{_pool2d_size(_arg(n, 1, 'output_size'))}>"
 
+def _mean_refusal(n):
+    d, keepdim = _arg(n, 1, "dim"), _arg(n, 2, "keepdim", False)
+    spatial = isinstance(d, (list, tuple)) and sorted(d) in ([2, 3], [-2, -1])
+    if n.kwargs.get("dtype") is not None or not (isinstance(d, int) and not keepdim or spatial):
+        return "a mean other than over one dim (Mean), or over the two spatial dims [2, 3] of an image"
+    return False
+
+
 # Why a unary function's other arguments could make the spelling wrong: checked before spelling.
 _UNARY_REFUSALS = {
     torch.flatten: lambda n: _arg(n, 1, "start_dim", 0) == 0 and "flattens the batch dimension (start_dim=0)",
     "flatten": lambda n: _arg(n, 1, "start_dim", 0) == 0 and "flattens the batch dimension (start_dim=0)",
-    torch.mean: lambda n: (not isinstance(_arg(n, 1, "dim"), int) or _arg(n, 2, "keepdim", False) or n.kwargs.get("dtype"))
-    and "mean over other than one dim without keepdim",
-    "mean": lambda n: (not isinstance(_arg(n, 1, "dim"), int) or _arg(n, 2, "keepdim", False) or n.kwargs.get("dtype"))
-    and "mean over other than one dim without keepdim",
+    torch.mean: lambda n: _mean_refusal(n),
+    "mean": lambda n: _mean_refusal(n),
     F.adaptive_max_pool2d: lambda n: _arg(n, 2, "return_indices", False) and "return_indices=True",
-    F.softmax: lambda n: n.kwargs.get("dtype") and "softmax with a dtype",
-    F.log_softmax: lambda n: n.kwargs.get("dtype") and "log_softmax with a dtype",
 }
+for _softmax in (F.softmax, torch.softmax, "softmax", F.log_softmax, torch.log_softmax, "log_softmax"):
+    _UNARY_REFUSALS[_softmax] = lambda n: (_arg(n, 1, "dim") is None and "softmax without dim (PyTorch's deprecated "
+                                           "implicit dim): give the dim" or n.kwargs.get("dtype") is not None and "softmax with a dtype")
 
-# The value passes unchanged in eval(): dropout with training=False, contiguous().
-_PASS = {F.dropout, F.dropout1d, F.dropout2d, F.alpha_dropout, "contiguous"}
+# The value passes unchanged in eval(): dropout with training=False, contiguous(). The value: the
+# default of `training` (F.dropout drops unless told otherwise).
+_PASS = {F.dropout: True, F.dropout1d: True, F.dropout2d: True, F.alpha_dropout: False, "contiguous": False}
 
 _ADD = {operator.add, operator.iadd, torch.add, "add"}
 _MUL = {operator.mul, operator.imul, torch.mul, "mul"}
@@ -158,7 +174,7 @@ def render(chain, margin=None):
             parts.append("Call<" + ", ".join(f'"{c}"' for c in calls) + ">")
             calls = []
         if step.unit is not None:
-            parts.append(step.unit)
+            parts += step.unit if isinstance(step.unit, list) else [step.unit]
         else:
             parts.append(f"{step.combinator}<" + ", ".join(step.options + [render(c) for c in step.operands]) + ">")
     if calls:
@@ -216,7 +232,6 @@ class Forward:
 
     def translate(self, node):
         target = node.target
-        key = target if node.op != "call_method" else target
         if node.op == "get_attr":
             if target in self.parameters:
                 return Step(call=target), []
@@ -246,27 +261,28 @@ class Forward:
             return "aux"  # x.size(0), x.shape: read by the view/reshape below
         if target is operator.getitem:
             return self.getitem(node)
-        if key in _PASS:
-            if key != "contiguous" and _arg(node, 2, "training", False):
-                self.refuse(node, "dropout with training=True")
+        if target in _PASS:
+            if _arg(node, 2, "training", _PASS[target]):
+                self.refuse(node, "dropout with training=True, which drops values in eval() too (F.dropout's "
+                                  "default: pass training=self.training)")
             return None, [self.tensor(node, node.args[0])]
-        if key in _ADD or key in _MUL:
+        if target in _ADD or target in _MUL:
             if len(node.args) != 2 or node.kwargs:
                 self.refuse(node, "add/mul with other than two operands (alpha= is not supported)")
             operands = [self.tensor(node, a) for a in node.args]
-            return Step(combinator="Add" if key in _ADD else "Mul"), operands
-        if key is torch.cat or key is torch.concat:
+            return Step(combinator="Add" if target in _ADD else "Mul"), operands
+        if target is torch.cat or target is torch.concat:
             tensors = _arg(node, 0, "tensors")
             d = _arg(node, 1, "dim", 0)
             operands = [self.tensor(node, t) for t in tensors]
             return Step(combinator="Cat", options=[] if d == 1 else [f"dim<{d}>"]), operands
         if node.op == "call_method" and target in ("view", "reshape"):
             return self.view(node)
-        if key in _UNARY:
-            refusal = _UNARY_REFUSALS.get(key, lambda n: False)(node)
+        if target in _UNARY:
+            refusal = _UNARY_REFUSALS.get(target, lambda n: False)(node)
             if refusal:
                 self.refuse(node, refusal)
-            return Step(unit=_UNARY[key](node)), [self.tensor(node, node.args[0])]
+            return Step(unit=_UNARY[target](node)), [self.tensor(node, node.args[0])]
         self.unsupported.append(_name(node))
         return Step(unit="?"), []
 
@@ -287,6 +303,8 @@ class Forward:
     def getitem(self, node):
         source, index = node.args
         kind = self.ops.get(source)
+        if kind == "aux":
+            return "aux"  # x.shape[0]
         if isinstance(kind, tuple) and kind[0] == "tuple":
             if index != 0:
                 self.refuse(node, "uses an element of a recurrent or attention layer's result other than [0] "
