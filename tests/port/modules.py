@@ -132,6 +132,13 @@ class Tokens(nn.Module):
         return F.softmax(self.fc(torch.flatten(x, 1)), dim=-1)
 
 
+class Swish(nn.Module):
+    """A module of the user's own without state: a Block of no children."""
+
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
 class Branches(nn.Module):
     """[8, 6, 6] images: concatenated branches, a gate, a learnt scale, functional layers."""
 
@@ -144,6 +151,7 @@ class Branches(nn.Module):
         self.add_module("downsample", None)   # a child set to None: Absent
         self.drop = StochasticDepth(0.1, "row")
         self.fc = nn.Linear(8 * 2 * 2, 5)
+        self.swish = Swish()
 
     def forward(self, x):
         y = torch.cat([self.a(x), self.b(x)], dim=1)
@@ -153,7 +161,7 @@ class Branches(nn.Module):
         y = F.adaptive_avg_pool2d(y, (2, 2))
         y = y + y.mean([2, 3], keepdim=True)                # broadcast over [8, 2, 2]
         y = F.leaky_relu(y.view(y.size(0), -1), 0.1)
-        return F.gelu(self.fc(y))
+        return self.swish(F.gelu(self.fc(y)))
 
 
 CASES = {

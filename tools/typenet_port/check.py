@@ -30,6 +30,7 @@ class Case:
     model: torch.nn.Module
     input_shape: tuple  # per sample
     tokens: int = None  # the input is int64 token ids below this
+    error: float = None  # set by the check: the largest difference relative to the output's scale
 
 
 def default_include():
@@ -162,8 +163,12 @@ def check(cases, cxx=None, cxxflags=("-O1",), include=None, work_dir=None):
         else:
             x = torch.randn((BATCH,) + tuple(c.input_shape))
         write_values(stem + ".input.bin", x)
-        with torch.no_grad():
-            y = model(x)
+        try:
+            with torch.no_grad():
+                y = model(x)
+        except Exception as e:
+            sys.exit(f"typenet-port: PyTorch's own forward fails on a random input of shape {list(x.shape)} "
+                     f"(--input-shape is per sample): {type(e).__name__}: {e}")
         if not isinstance(y, torch.Tensor):
             sys.exit(f"typenet-port: {c.name} returned a {type(y).__name__}, not a tensor")
         torch.save(y.float(), stem + ".expected.pt")

@@ -60,10 +60,6 @@ class Generator:
                                      "lists the layers typenet has and the options they take)")
         if type(m).forward is nn.Module.forward:
             raise PortError(path, m, "has no forward")
-        if not list(m.named_children()) and not list(m.named_parameters(recurse=False)):
-            raise PortError(path, m, "a module typenet has no layer for (it has no children to follow, and its "
-                                     "forward is its own code); see the README's layer table, or docs/extending.md "
-                                     "to write the layer")
         buffers = [name for name, _ in m.named_buffers(recurse=False)]
         if buffers:
             raise PortError(path, m, f"registers buffers of its own ({', '.join(buffers)}), which typenet's Block "

@@ -388,4 +388,4 @@ class Forward:
         """The children called in registration order, each once, and nothing else: a Sequential."""
         names = [s.call for s in self.chain if s.call is not None]
         kept = [name for name, child in self.module._modules.items() if child is not None]
-        return len(names) == len(self.chain) and names == kept and not self.parameters
+        return len(names) == len(self.chain) and names == kept and kept and not self.parameters
