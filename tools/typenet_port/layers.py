@@ -1,7 +1,8 @@
 """PyTorch's layers as typenet layers: one function per module type, returning the typenet
 spelling with the module's options, or raising PortError for an option typenet does not have.
 
-Options at PyTorch's default are left out, so the spelling reads as one would write it by hand.
+Options at PyTorch's default are left out, so the spelling reads as one would write it by hand;
+dropout probabilities are always written (Dropout<"0.5">), as the README's types do.
 Options that change nothing at inference (inplace, dropout probabilities kept for the summary) are
 accepted; options that change the forward and that typenet lacks are refused by name.
 """
