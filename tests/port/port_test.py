@@ -52,8 +52,7 @@ def main():
         model = factory()
         header = port(model, name="Net", namespace=f"port_{name}", source=f"tests/port/modules.py {name}")
         cases.append(Case(name="Net", namespace=f"port_{name}", header=header, model=model, input_shape=shape, tokens=tokens))
-    ok = check(cases, cxx=a.cxx, work_dir=a.work_dir,
-               cxxflags=["-O1", "-Wno-aggressive-loop-optimizations"]) and ok
+    ok = check(cases, cxx=a.cxx, work_dir=a.work_dir) and ok
     return 0 if ok else 1
 
 
