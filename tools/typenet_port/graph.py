@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .errors import PortError
-from .layers import RECURRENT, decimal, flatten, layer_type
+from .layers import RECURRENT, decimal, flatten
 
 
 class _LeafTracer(torch.fx.Tracer):
@@ -84,7 +84,7 @@ _UNARY = {
     "transpose": lambda n: f"Transpose<{_arg(n, 1, 'dim0')}, {_arg(n, 2, 'dim1')}>",
     torch.narrow: lambda n: f"Narrow<{_arg(n, 1, 'dim')}, {_arg(n, 2, 'start')}, {_arg(n, 3, 'length')}>",
     "narrow": lambda n: f"Narrow<{_arg(n, 1, 'dim')}, {_arg(n, 2, 'start')}, {_arg(n, 3, 'length')}>",
-    torch.mean: lambda n: _mean(n), "mean": lambda n: _mean(n),
+    torch.mean: lambda n: _mean(n), "mean": lambda n: _mean(n),  # _mean is defined below
 }
 
 
@@ -103,6 +103,7 @@ def _pool2d_size(v):
 
 _UNARY[F.adaptive_avg_pool2d] = lambda n: f"AdaptiveAvgPool2d<{_pool2d_size(_arg(n, 1, 'output_size'))}>"
 _UNARY[F.adaptive_max_pool2d] = lambda n: f"AdaptiveMaxPool2d<{_pool2d_size(_arg(n, 1, 'output_size'))}>"
+
 
 def _mean_refusal(n):
     d, keepdim = _arg(n, 1, "dim"), _arg(n, 2, "keepdim", False)
