@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then builds and runs every test three times: with GCC 12 for this
 # machine's CPU (-march=native: AVX-512 kernels here), with Clang 14 for x86-64-v2 (no AVX, so
-# 16-byte vectors), and with Clang under AddressSanitizer + UndefinedBehaviorSanitizer; then it
-# builds the libFuzzer targets and runs each for 30 s. All builds use -Wall -Wextra -Werror (the
+# 16-byte vectors), and with Clang under AddressSanitizer + UndefinedBehaviorSanitizer; runs the
+# program where threads share one Model under ThreadSanitizer; then it builds the libFuzzer targets
+# and runs each for 30 s. All builds use -Wall -Wextra -Werror (the
 # test builds OpenMP too). Build trees go to $TYPENET_BUILD_DIR (default: ./build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,19 @@ run_config clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release -DTYPEN
 # test the optimised code.
 run_config sanitizers -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYPENET_MARCH=native \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" -DTYPENET_SANITIZE=address,undefined
+# ThreadSanitizer on the one program where threads share a Model (tests/model_threads.cpp): about
+# 25 s of CPU, most of it Catch2's main. Without OpenMP: the OpenMP runtime is not built for TSan,
+# which then reports races inside it that are none (seen with Clang 14's libomp); the other builds
+# run the same program with OpenMP.
+echo "=== tsan ==="
+tsan_start=$SECONDS
+cmake -S "$root" -B "$build/tsan" -G Ninja -DTYPENET_PYTHON=/usr/bin/python3 -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
+  -DTYPENET_MARCH=native -DTYPENET_SANITIZE=thread -DTYPENET_OPENMP=OFF -DTYPENET_BUILD_EXAMPLES=OFF \
+  -DTYPENET_BUILD_TOOLS=OFF
+cmake --build "$build/tsan" --target typenet_threads_test
+(cd "$build/tsan" && ctest --output-on-failure --no-tests=error -R '^threads:')
+echo "=== tsan: built and tested in $((SECONDS - tsan_start)) s ==="
 # The libFuzzer targets build, and run clean from their seed corpora (files PyTorch wrote) for a
 # short while each; scripts/fuzz.sh TARGET SECONDS runs one for longer.
 echo "=== fuzz targets ==="

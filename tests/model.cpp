@@ -1,12 +1,16 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
+#include <vector>
 
 #include <typenet/typenet.hpp>
 
 #include "../examples/simple_mnist_model.hpp"
+#include "support.hpp"
 
 using namespace typenet;
 using M = Model<SimpleMNISTModel<>, Input<1, 28, 28>, float, 4>;
@@ -95,4 +99,106 @@ TEST_CASE("requires_grad is kept per parameter, like freezing model.features") {
     CHECK_FALSE(model->requires_grad("features.3.bias"));
     CHECK(model->requires_grad("classifier.1.weight"));
     CHECK_THROWS_AS(model->set_requires_grad("feature", false), state_dict_error);
+}
+
+// n samples at run time run as chunks of Batch (4), then batches of 2 and 1: exactly the
+// compile-time forwards of those batches, at the right offsets.
+TEST_CASE("forward over a run-time number of samples is the compile-time batches it is made of") {
+    auto model = std::make_unique<M>();
+    randomize(*model, 3);
+    constexpr std::size_t in_size = M::input_type::size, out_size = M::output_type::size;
+    std::mt19937 gen(4);
+    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+    std::vector<float> in(11 * in_size);
+    for (float& v : in) v = uniform(gen);
+    for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 11}) {
+        std::vector<float> out(n * out_size, -1.0f), expected(n * out_size, -2.0f);
+        model->forward(std::span(in.data(), n * in_size), out);
+        std::size_t first = 0;
+        auto expect = [&]<std::size_t B>() {
+            auto batch = std::make_unique<M::batch_input_type<B>>();
+            M::batch_output_type<B> batch_out;
+            std::copy_n(in.data() + first * in_size, batch->size(), batch->data());
+            model->forward(*batch, batch_out);
+            std::copy_n(batch_out.data(), batch_out.size(), expected.data() + first * out_size);
+            first += B;
+        };
+        while (n - first >= 4) expect.template operator()<4>();
+        if (n - first >= 2) expect.template operator()<2>();
+        if (n - first >= 1) expect.template operator()<1>();
+        CHECK(first == n);
+        CHECK(out == expected);
+        // And each sample's own forward, to float32 rounding of the output's scale (other kernels, see above).
+        for (std::size_t s = 0; s < n; ++s) {
+            M::input_type one;
+            std::copy_n(in.data() + s * in_size, in_size, one.data());
+            const M::output_type alone = model->forward(one);
+            const std::span<const float> row(out.data() + s * out_size, out_size);
+            CHECK(test::relative_error(row, std::span<const float>(alone.flat())) < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("forward over flat buffers checks their sizes") {
+    auto model = std::make_unique<M>();
+    std::vector<float> in(3 * 784), out(3 * 10);
+    CHECK_THROWS_WITH(model->forward(std::span(in).first(2000), out),
+                      "typenet::Model::forward: the input holds 2000 values, not a whole number of samples of shape "
+                      "[1, 28, 28] (784 values each)");
+    CHECK_THROWS_WITH(model->forward(in, std::span(out).first(20)),
+                      "typenet::Model::forward: the output holds 20 values; the input's 3 samples give 30 (10 "
+                      "values of shape [10] each)");
+    CHECK_THROWS_AS(model->forward(std::span(in).first(784), out), error);
+    model->forward(std::span<const float>(), std::span<float>());  // no samples: nothing to do
+}
+
+TEST_CASE("the const forward in a caller's workspace gives the Model's own forward, bit for bit") {
+    auto model = std::make_unique<M>();
+    randomize(*model, 5);
+    auto workspace = std::make_unique<M::workspace_type>();
+    const M& shared = *model;
+    std::vector<float> in(6 * 784), out(6 * 10), again(6 * 10);
+    std::mt19937 gen(6);
+    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+    for (float& v : in) v = uniform(gen);
+    model->forward(in, out);
+    shared.forward(in, again, *workspace);
+    CHECK(out == again);
+    M::input_type one;
+    std::copy_n(in.data(), one.size(), one.data());
+    const M::output_type a = model->forward(one), b = shared.forward(one, *workspace);
+    CHECK(std::equal(a.begin(), a.end(), b.begin()));
+    auto batch = std::make_unique<M::batch_input_type<4>>();
+    std::copy_n(in.data(), batch->size(), batch->data());
+    M::batch_output_type<4> batch_out;
+    shared.forward(*batch, batch_out, *workspace);
+    CHECK(std::equal(batch_out.begin(), batch_out.end(), out.begin()));
+}
+
+TEST_CASE("forward over token ids at run time: ids are checked, and errors say which sample") {
+    using Net = Sequential<Embedding<10, 4>, Flatten, Linear<12, 2>>;
+    using T = Model<Net, Tokens<3>, float, 4>;
+    auto model = std::make_unique<T>();
+    randomize(*model, 7);
+    std::vector<std::int64_t> ids(7 * 3);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = std::int64_t(i % 10);
+    std::vector<float> out(7 * 2);
+    model->forward(ids, out);
+    for (std::size_t s = 0; s < 7; ++s) {
+        T::input_type one;
+        std::copy_n(ids.data() + s * 3, 3, one.data());
+        const T::output_type alone = model->forward(one);
+        const std::span<const float> row(out.data() + s * 2, 2);
+        CHECK(test::relative_error(row, std::span<const float>(alone.flat())) < 1e-5);
+    }
+    // Sample 5 runs second in the batch of 2 that starts at sample 4; sample 6 alone.
+    ids[5 * 3 + 2] = 10;
+    CHECK_THROWS_WITH(model->forward(ids, out),
+                      Catch::Contains("token id 10 at sample 1, index 2") &&
+                          Catch::Contains("(sample numbers count from the batch's first sample: sample 4 of "
+                                          "the 7 this call was given)"));
+    ids[5 * 3 + 2] = 0;
+    ids[6 * 3] = -1;
+    CHECK_THROWS_WITH(model->forward(ids, out), Catch::Contains("token id -1 at sample 0, index 0") &&
+                                                    Catch::Contains("sample 6 of the 7"));
 }

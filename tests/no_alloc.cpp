@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <vector>
 
 #include <typenet/typenet.hpp>
 
@@ -95,10 +96,19 @@ TEST_CASE("forward allocates nothing: a Transformer text classifier from token i
     M::input_type one{};
     M::output_type out;
 
+    // Any number of samples (4, then 2 and 1), and the const forward in a caller's workspace.
+    std::vector<std::int64_t> ids(7 * one.size, 5);
+    std::vector<float> outs(7 * out.size);
+    auto workspace = std::make_unique<M::workspace_type>();
+    const M& shared = *model;
+
     allocations = 0;
     counting = true;
     model->forward(one, out);
     model->forward(*batch, *batch_out);
+    model->forward(ids, outs);
+    shared.forward(ids, outs, *workspace);
+    shared.forward(one, out, *workspace);
     counting = false;
     CHECK(allocations == 0);
 }

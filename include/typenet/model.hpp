@@ -1,22 +1,52 @@
 // Model: a network type instantiated for a per-sample input shape, a scalar type and the largest
 // compile-time batch it will run. It owns the state block (all parameters and buffers,
-// contiguous, in state_dict order) and the forward workspace; both have compile-time sizes, so
+// contiguous, in state_dict order) and a forward workspace; both have compile-time sizes, so
 // a Model never allocates. It is large: put it in static storage or on the heap. The input is
 // Input<...> (scalars of type T) or Tokens<...> (integer token ids, for an Embedding: shape.hpp).
 // Its state_dict surface (state_dict, state(), bytes(), at<Key>(), ...) is detail/state_block.hpp's,
 // which Stream (stream.hpp) shares.
 //
 //     using Net = typenet::Sequential<typenet::Flatten, typenet::Linear<784, 10>>;
-//     using M = typenet::Model<Net, typenet::Input<1, 28, 28>>;
+//     using M = typenet::Model<Net, typenet::Input<1, 28, 28>, float, 8>;
 //     static_assert(M::output_shape == typenet::shape{10});
 //     static_assert(M::parameter_count == 7850);
 //     auto model = std::make_unique<M>();
 //     M::input_type image{};
 //     M::output_type logits = model->forward(image);
+//     // Any number of samples, known at run time: flat, row-major, in chunks of the Batch (8).
+//     std::vector<float> images(20 * 784), all_logits(20 * 10);
+//     model->forward(images, all_logits);
+//     // Threads share one Model; each brings its own workspace.
+//     auto workspace = std::make_unique<M::workspace_type>();
+//     std::as_const(*model).forward(images, all_logits, *workspace);
+//
+// forward(in, out) takes one sample (input_type), a compile-time batch of B <= Batch samples
+// (batch_input_type<B>), or flat buffers (std::span, std::vector, a Tensor's flat(); aligned as
+// their elements need, no more) holding n samples for any n, row-major, checked at run time: the
+// input must hold a whole number of samples and the output n samples' outputs, else a
+// typenet::error naming the sizes. Two Tensors of other shapes are a compile error. n samples run
+// in chunks of Batch through the batch kernels, then the rest in batches of 2^k samples (at most
+// one of each size below Batch). A sample's outputs may differ in the last bits with its place
+// among the n, since batch sizes can take different kernels (adding in other orders); the same call
+// gives the same bits every time.
+//
+// Threads. forward(in, out, workspace) const reads the state and writes only `workspace` and
+// `out`: any number of threads may run it at once on one Model, each with its own
+// workspace_type (scratch only, nothing kept between calls). forward(in, out) uses the Model's
+// own workspace: one thread at a time. Reading the state from many threads (const forwards,
+// save_state_dict, save_safetensors) is safe; writing it (load_state_dict, reset_state, writes
+// through at<Key>() or bytes()) while any other thread runs a forward or a save is a data race:
+// load before starting the threads, or hold a lock. With OpenMP, a forward that is not inside
+// an OpenMP parallel region spreads large matrix products and large batches over
+// omp_get_max_threads() threads. Threads of your own are not inside one, so T of them running
+// forward at once may start T teams: the results are the same, but more threads than cores
+// compete. A server with a thread per core should set OMP_NUM_THREADS=1 (or call
+// omp_set_num_threads(1) in each of its threads), or run forward inside its own parallel region.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -48,6 +78,7 @@ struct input_element<InputShape, T> {
 template <class InputShape, class T>
 using input_element_t = typename input_element<InputShape, T>::type;
 struct no_token_ids {};
+
 
 // Token ids (Tokens<...>) become scalars for the network, which computes in T: every id must be
 // one that T holds exactly (0 to 2^24 in float), so that an Embedding compares the very id with
@@ -86,48 +117,133 @@ public:
     template <std::size_t B>
     using batch_output_type = batch_tensor_for<T, B, output_shape>;
 
+private:
+    // A compile-time batch: batch_input_type<B> and batch_output_type<B> of one B.
+    template <class BatchIn, class BatchOut>
+    static constexpr bool matching_batch = requires {
+        requires std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>>;
+        requires std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>;
+    };
+
+public:
     // Scalars of scratch memory the forward pass of Batch samples uses: a compile-time constant.
     static constexpr std::size_t workspace_elements = detail::scratch_of<Net, T, input_shape, Batch>;
+
+    // The memory a forward pass of up to Batch samples works in: scratch, and for a Tokens<...>
+    // input the ids as scalars. Nothing in it lasts from one call to the next, so it needs no
+    // initialisation and any workspace_type serves any Model of this type. Large like the Model's
+    // activations: put it on the heap (std::make_unique<M::workspace_type>()) or in static storage.
+    class workspace_type {
+        friend class Model;
+        alignas(state_alignment) T scratch_[workspace_elements > 0 ? workspace_elements : 1];
+        [[no_unique_address]] std::conditional_t<std::is_same_v<input_element, T>, detail::no_token_ids,
+                                                 Tensor<T, Batch * input_shape.numel()>> ids_;
+    };
 
     // Every entry at its initial value (state_block.hpp: zeros, and ones for BatchNorm's weight
     // and running_var).
     Model() { detail::start_thread_runtime(); }
 
-    // Forward pass, for one sample or a compile-time batch of B <= Batch samples. Everything is
-    // inlined into this call; nothing is allocated.
-    [[gnu::flatten]] void forward(const input_type& in, output_type& out) {
-        run<1>(in.data(), out.data());
+    // Forward pass, in the Model's own workspace (one thread at a time): one sample, a compile-time
+    // batch of B <= Batch samples, or any number of samples in flat buffers. Nothing is allocated.
+    void forward(const input_type& in, output_type& out) { forward(in, out, workspace_); }
+    output_type forward(const input_type& in) { return forward(in, workspace_); }
+    template <class BatchIn, class BatchOut>
+        requires matching_batch<BatchIn, BatchOut>
+    void forward(const BatchIn& in, BatchOut& out) {
+        forward(in, out, workspace_);
     }
-    output_type forward(const input_type& in) {
+    void forward(std::span<const input_element> in, std::span<T> out) { forward(in, out, workspace_); }
+
+    // The same in the caller's workspace: const, so threads share the Model (see the top of this file).
+    void forward(const input_type& in, output_type& out, workspace_type& workspace) const {
+        run<1>(in.data(), out.data(), workspace);
+    }
+    output_type forward(const input_type& in, workspace_type& workspace) const {
         output_type out;
-        forward(in, out);
+        forward(in, out, workspace);
         return out;
     }
     template <class BatchIn, class BatchOut>
-        requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
-                 std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
-    [[gnu::flatten]] void forward(const BatchIn& in, BatchOut& out) {
+        requires matching_batch<BatchIn, BatchOut>
+    void forward(const BatchIn& in, BatchOut& out, workspace_type& workspace) const {
         static_assert(BatchIn::shape[0] <= Batch,
                       "typenet::Model::forward: this batch is larger than the Model's Batch parameter");
-        run<BatchIn::shape[0]>(in.data(), out.data());
+        run<BatchIn::shape[0]>(in.data(), out.data(), workspace);
+    }
+    void forward(std::span<const input_element> in, std::span<T> out, workspace_type& workspace) const {
+        run_samples(in, out, workspace);
+    }
+
+    // Two Tensors that are not one of the pairs above would pass as flat buffers of a run-time
+    // number of samples; they are compile errors, as the shapes of Tensors always are.
+    template <class In, class Out>
+        requires(!matching_batch<In, Out> && detail::is_tensor<In> && detail::is_tensor<Out>)
+    void forward(const In& in, Out& out) {
+        forward(in, out, workspace_);
+    }
+    template <class In, class Out>
+        requires(!matching_batch<In, Out> && detail::is_tensor<In> && detail::is_tensor<Out>)
+    void forward(const In&, Out&, workspace_type&) const {
+        static_assert(sizeof(In) == 0,
+                      "typenet::Model::forward: these Tensors are not the Model's input_type and output_type, nor "
+                      "batch_input_type<B> and batch_output_type<B>; for a number of samples known at run time, "
+                      "pass flat buffers (std::span, std::vector; a Tensor's flat())");
     }
 
 private:
+    // B samples, B <= Batch, everything inlined into this call.
     template <std::size_t B>
-    void run(const input_element* in, T* out) {
+    [[gnu::flatten]] void run(const input_element* in, T* out, workspace_type& workspace) const {
         if constexpr (!shapes_fit) {
         } else if constexpr (std::is_same_v<input_element, T>) {
-            detail::forward_module<Net, T, input_shape, B>(this->parameters(), in, out, workspace_);
+            detail::forward_module<Net, T, input_shape, B>(this->parameters(), in, out, workspace.scratch_);
         } else {
-            detail::token_ids<T, input_shape.numel()>(in, ids_.data(), B);
-            detail::forward_module<Net, T, input_shape, B>(this->parameters(), ids_.data(), out, workspace_);
+            T* ids = workspace.ids_.data();
+            detail::token_ids<T, input_shape.numel()>(in, ids, B);
+            detail::forward_module<Net, T, input_shape, B>(this->parameters(), ids, out, workspace.scratch_);
         }
     }
 
-    alignas(state_alignment) T workspace_[workspace_elements > 0 ? workspace_elements : 1];
-    // A Tokens<...> input's ids as scalars, for the network (nothing for other inputs).
-    [[no_unique_address]] std::conditional_t<std::is_same_v<input_element, T>, detail::no_token_ids,
-                                             Tensor<T, Batch * input_shape.numel()>> ids_;
+    // n samples, n known at run time: chunks of Batch, then the rest (fewer than Batch) in batches
+    // of 2^k samples, largest first. Each batch size is a kernel of its own: these log2(Batch) sizes
+    // cost a fraction of the compile time of every size below Batch and run the rest nearly as fast
+    // (one sample at a time is up to twice as slow per sample).
+    void run_samples(std::span<const input_element> in, std::span<T> out, workspace_type& workspace) const {
+        constexpr std::size_t in_size = input_shape.numel(), out_size = output_shape.numel();
+        if (in.size() % in_size != 0)
+            throw error(detail::concat({"typenet::Model::forward: the input holds ", std::to_string(in.size()),
+                                        " values, not a whole number of samples of shape ", to_string(input_shape),
+                                        " (", std::to_string(in_size), " values each)"}));
+        const std::size_t n = in.size() / in_size;
+        if (out.size() != n * out_size)
+            throw error(detail::concat({"typenet::Model::forward: the output holds ", std::to_string(out.size()),
+                                        " values; the input's ", std::to_string(n), " samples give ",
+                                        std::to_string(n * out_size), " (", std::to_string(out_size),
+                                        " values of shape ", to_string(output_shape), " each)"}));
+        std::size_t first = 0;
+        try {
+            for (; first + Batch <= n; first += Batch)
+                run<Batch>(in.data() + first * in_size, out.data() + first * out_size, workspace);
+            if constexpr (Batch > 1) run_rest<std::bit_floor(Batch - 1)>(in, out, first, n, workspace);
+        } catch (const error& e) {
+            // An error about a sample (a token id out of range) numbers it within its batch.
+            throw error(detail::concat({e.what(), " (sample numbers count from the batch's first sample: sample ",
+                                        std::to_string(first), " of the ", std::to_string(n),
+                                        " this call was given)"}));
+        }
+    }
+    template <std::size_t P>
+    void run_rest(std::span<const input_element> in, std::span<T> out, std::size_t& first, std::size_t n,
+                  workspace_type& workspace) const {
+        if (n - first >= P) {
+            run<P>(in.data() + first * input_shape.numel(), out.data() + first * output_shape.numel(), workspace);
+            first += P;
+        }
+        if constexpr (P > 1) run_rest<P / 2>(in, out, first, n, workspace);
+    }
+
+    workspace_type workspace_;
 };
 
 }  // namespace typenet

@@ -38,11 +38,6 @@ struct topk_result {
 
 namespace detail {
 
-template <class R>
-inline constexpr bool is_tensor = false;
-template <class T, std::size_t... Dims>
-inline constexpr bool is_tensor<Tensor<T, Dims...>> = true;
-
 // What std::span makes of R: its element type and extent (std::dynamic_extent for a std::vector).
 template <class R>
 using span_of = decltype(std::span(std::declval<const R&>()));

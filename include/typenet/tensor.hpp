@@ -134,6 +134,11 @@ template <class T, shape S, std::size_t Batch, std::size_t... I>
 struct tensor_for<T, S, Batch, std::index_sequence<I...>> {
     using type = std::conditional_t<Batch == 0, Tensor<T, S.dims[I]...>, Tensor<T, (Batch ? Batch : 1), S.dims[I]...>>;
 };
+
+template <class R>
+inline constexpr bool is_tensor = false;
+template <class T, std::size_t... Dims>
+inline constexpr bool is_tensor<Tensor<T, Dims...>> = true;
 }  // namespace detail
 
 // The Tensor type of one sample of shape S, or of a batch of Batch samples of shape S.

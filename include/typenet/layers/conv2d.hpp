@@ -243,7 +243,7 @@ private:
 
     template <class T, shape In, std::size_t N, class Post>
     static void propagate_depthwise(layer_params<Conv2d, T> params, const Post& post, const T* in, T* out, T* scratch) {
-        constexpr shape Out = infer(In).output;
+        [[maybe_unused]] constexpr shape Out = infer(In).output;  // used with OpenMP only
         constexpr std::size_t planes = N * InChannels;
 #ifdef _OPENMP
         if constexpr (planes * Out[1] * Out[2] * kernel_h * kernel_w >= (std::size_t(1) << 16) && planes > 1) {
