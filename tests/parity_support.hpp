@@ -43,7 +43,8 @@ std::vector<T> read_values(const std::string& file) {
 
 // Runs the reference batch of `name` through the model and returns the error relative to the scale
 // of the output stored in `expected_file`. The input file holds float32 values, or int64 token ids
-// for a model whose input is Tokens<...>.
+// for a model whose input is Tokens<...>; a model with a key_padding_mask<true> layer is called with
+// the mask in <name>.mask.bin (a byte per position, 1 = padding).
 template <class M>
 double error_of(M& model, const std::string& name, const std::string& expected_file) {
     using T = typename M::scalar_type;
@@ -51,7 +52,13 @@ double error_of(M& model, const std::string& name, const std::string& expected_f
     auto y = std::make_unique<typename M::template batch_output_type<batch>>();
     if constexpr (std::is_integral_v<typename M::input_element>) read_tensor<std::int64_t>(*x, name + ".input.bin");
     else read_tensor<float>(*x, name + ".input.bin");
-    model.forward(*x, *y);
+    if constexpr (M::takes_key_padding_mask) {
+        auto mask = std::make_unique<typename M::template batch_key_padding_mask_type<batch>>();
+        read_tensor<std::uint8_t>(*mask, name + ".mask.bin");
+        model.forward(*x, *y, *mask);
+    } else {
+        model.forward(*x, *y);
+    }
     const auto expected = read_values<T>(expected_file);
     return test::relative_error<T, T>(y->flat(), expected);
 }

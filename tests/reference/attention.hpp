@@ -34,6 +34,23 @@ using text_classifier = Block<
     Named<"head", Linear<32, 5>>,
     Forward<Then<Add<Call<"embedding">, Call<"pos">>, Call<"encoder">, Mean<1>, Call<"head">>>>;
 
+// Key padding masks (attention.py's padding_mask, read from <name>.mask.bin): a different padding
+// per sample of the batch.
+using mha_key_padding = MultiheadAttention<32, 4, key_padding_mask<true>>;
+using mha_key_padding_causal_odd_length =
+    MultiheadAttention<16, 2, causal<true>, batch_first<true>, key_padding_mask<true>>;
+using encoder_layer_key_padding_norm_first =
+    TransformerEncoderLayer<32, 4, 64, norm_first<true>, activation<"gelu">, key_padding_mask<true>>;
+using encoder_key_padding =
+    TransformerEncoder<TransformerEncoderLayer<32, 4, 64>, 2, final_norm<LayerNorm<32>>, key_padding_mask<true>>;
+// text_classifier over padded sequences, the mean over the valid positions only.
+using text_classifier_key_padding = Block<
+    Named<"embedding", Embedding<100, 32, padding_idx<0>>>, Named<"pos", Parameter<shape{S, 32}>>,
+    Named<"encoder", TransformerEncoder<TransformerEncoderLayer<32, 4, 64, activation<"gelu">>, 2,
+                                        final_norm<LayerNorm<32>>, key_padding_mask<true>>>,
+    Named<"head", Linear<32, 5>>,
+    Forward<Then<Add<Call<"embedding">, Call<"pos">>, Call<"encoder">, Mean<1, key_padding_mask<true>>, Call<"head">>>>;
+
 // The models checked in float and double (full: check_model); the others in float (light:
 // check_model_float).
 template <class Full, class Light>
@@ -51,6 +68,12 @@ void for_each_attention_model(Full full, Light light) {
         "encoder_layer_gelu_norm_first_causal");
     full.template operator()<encoder_2_layers_norm, Input<S, 32>>("encoder_2_layers_norm");
     light.template operator()<text_classifier, Tokens<S>>("text_classifier");
+    light.template operator()<mha_key_padding, Input<S, 32>>("mha_key_padding");
+    light.template operator()<mha_key_padding_causal_odd_length, Input<37, 16>>("mha_key_padding_causal_odd_length");
+    light.template operator()<encoder_layer_key_padding_norm_first, Input<S, 32>>(
+        "encoder_layer_key_padding_norm_first");
+    light.template operator()<encoder_key_padding, Input<S, 32>>("encoder_key_padding");
+    light.template operator()<text_classifier_key_padding, Tokens<S>>("text_classifier_key_padding");
 }
 
 }  // namespace reference::attention
