@@ -113,6 +113,23 @@ TEST_CASE("forward allocates nothing: a Transformer text classifier from token i
     CHECK(allocations == 0);
 }
 
+TEST_CASE("forward allocates nothing: attention with a key padding mask or valid lengths") {
+    using M = typenet::Model<reference::attention::mha_key_padding, typenet::Input<64, 32>, float, 2>;
+    auto model = std::make_unique<M>();
+    auto batch = std::make_unique<M::batch_input_type<2>>();
+    auto batch_out = std::make_unique<M::batch_output_type<2>>();
+    auto mask = std::make_unique<M::batch_key_padding_mask_type<2>>();
+    (*mask)(1, 63) = true;
+    const std::array<std::size_t, 2> lengths{64, 10};
+
+    allocations = 0;
+    counting = true;
+    model->forward(*batch, *batch_out, *mask);
+    model->forward(*batch, *batch_out, lengths);
+    counting = false;
+    CHECK(allocations == 0);
+}
+
 TEST_CASE("a Stream's step allocates nothing") {
     using S = typenet::Stream<reference::stream_causal_conv, typenet::Input<4>>;
     auto stream = std::make_unique<S>();

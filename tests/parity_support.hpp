@@ -6,9 +6,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <typenet/typenet.hpp>
@@ -40,19 +42,42 @@ std::vector<T> read_values(const std::string& file) {
 }
 
 // Runs the reference batch of `name` through the model and returns the error relative to the scale
-// of the output stored in `expected_file`.
+// of the output stored in `expected_file`. The input file holds float32 values, or int64 token ids
+// for a model whose input is Tokens<...>; a model with a key_padding_mask<true> layer is called with
+// the mask in <name>.mask.bin (a byte per position, 1 = padding).
 template <class M>
 double error_of(M& model, const std::string& name, const std::string& expected_file) {
     using T = typename M::scalar_type;
     auto x = std::make_unique<typename M::template batch_input_type<batch>>();
     auto y = std::make_unique<typename M::template batch_output_type<batch>>();
-    read_tensor<float>(*x, name + ".input.bin");
-    model.forward(*x, *y);
+    if constexpr (std::is_integral_v<typename M::input_element>) read_tensor<std::int64_t>(*x, name + ".input.bin");
+    else read_tensor<float>(*x, name + ".input.bin");
+    if constexpr (M::takes_key_padding_mask) {
+        auto mask = std::make_unique<typename M::template batch_key_padding_mask_type<batch>>();
+        read_tensor<std::uint8_t>(*mask, name + ".mask.bin");
+        model.forward(*x, *y, *mask);
+    } else {
+        model.forward(*x, *y);
+    }
     const auto expected = read_values<T>(expected_file);
     return test::relative_error<T, T>(y->flat(), expected);
 }
 
 inline std::string path_of(const std::string& file) { return reference_dir + "/" + file; }
+
+// The compile-time state_dict is PyTorch's, key for key, in order, with PyTorch's shapes and dtypes.
+template <class M>
+void check_keys(const typenet::checkpoint& c) {
+    REQUIRE(c.tensors.size() == M::state_dict.size());
+    std::size_t i = 0;
+    for (const typenet::state_entry& e : M::state_dict) {
+        const typenet::checkpoint_tensor& t = c.tensors[i++];
+        INFO("entry " << t.key);
+        CHECK(e.key == t.key);
+        CHECK(e.dtype == t.dtype);
+        CHECK(std::vector<std::size_t>(e.shape.begin(), e.shape.end()) == t.shape);
+    }
+}
 
 // Checks one reference model: called as check_model{}.template operator()<Net, Input>("name").
 struct check_model {
@@ -62,18 +87,8 @@ struct check_model {
             using M = typenet::Model<Net, In, float, batch>;
             using M64 = typenet::Model<Net, In, double, batch>;
             const std::string n = name;
-
-            // The compile-time state_dict is PyTorch's, key for key, in order, with PyTorch's shapes and dtypes.
             const typenet::checkpoint c = typenet::read_pth(path_of(n + ".pth"));
-            REQUIRE(c.tensors.size() == M::state_dict.size());
-            std::size_t i = 0;
-            for (const typenet::state_entry& e : M::state_dict) {
-                const typenet::checkpoint_tensor& t = c.tensors[i++];
-                INFO("entry " << t.key);
-                CHECK(e.key == t.key);
-                CHECK(e.dtype == t.dtype);
-                CHECK(std::vector<std::size_t>(e.shape.begin(), e.shape.end()) == t.shape);
-            }
+            check_keys<M>(c);
 
             // torch.save's file, zip and legacy, loaded strictly: outputs within 1e-5 of PyTorch's,
             // relative to the output's scale.
@@ -92,6 +107,26 @@ struct check_model {
             // typenet writes them back; check_typenet_files.py has PyTorch read them.
             typenet::save_state_dict(*model, path_of(n + ".typenet.pth"));
             typenet::save_state_dict(*model64, path_of(n + ".typenet64.pth"));
+        }
+    }
+};
+
+// The lighter check, for groups of many small models, which keeps their programs quick to compile:
+// the key list, the float model loaded from PyTorch's zip file against PyTorch's float output, and
+// the file typenet saves back (the group's FLOAT_ONLY in its .py tells check_typenet_files.py that
+// there is no float64 file). Called as check_model_float{}.template operator()<Net, Input>("name").
+struct check_model_float {
+    template <class Net, class In>
+    void operator()(const char* name) {
+        DYNAMIC_SECTION(name) {
+            using M = typenet::Model<Net, In, float, batch>;
+            const std::string n = name;
+            const typenet::checkpoint c = typenet::read_pth(path_of(n + ".pth"));
+            check_keys<M>(c);
+            auto model = std::make_unique<M>();
+            typenet::load_state_dict(*model, c);
+            CHECK(error_of(*model, n, n + ".output.bin") <= 1e-5);
+            typenet::save_state_dict(*model, path_of(n + ".typenet.pth"));
         }
     }
 };

@@ -21,6 +21,8 @@
 // - optional `sample_wise = true`: each sample is computed on its own and a larger batch brings
 //   nothing, so a batch may be run a few samples at a time (for the cache) and across threads;
 // - optional `state_dict_version`: PyTorch's Module._version, recorded in saved files (default 1).
+// - optional `reads_key_padding_mask = true`: propagate reads the key padding mask of the forward
+//   call (detail/key_padding.hpp; MultiheadAttention, Mean), and the Model then takes one.
 // - streaming (stream.hpp): `stepwise = true` for a layer without memory across time steps, or
 //   step_infer / step_state_size / step for one with memory (see steppable_layer below).
 #pragma once

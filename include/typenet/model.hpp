@@ -5,6 +5,8 @@
 // Input<...> (scalars of type T) or Tokens<...> (integer token ids, for an Embedding: shape.hpp).
 // Its state_dict surface (state_dict, state(), bytes(), at<Key>(), ...) is detail/state_block.hpp's,
 // which Stream (stream.hpp) shares.
+// A network with a key_padding_mask<true> layer (layers/multihead_attention.hpp) takes, beside
+// the input, which positions of each sample are padding: forward(input, output, mask or lengths).
 //
 //     using Net = typenet::Sequential<typenet::Flatten, typenet::Linear<784, 10>>;
 //     using M = typenet::Model<Net, typenet::Input<1, 28, 28>, float, 8>;
@@ -57,6 +59,7 @@
 #include <type_traits>
 
 #include "detail/analysis.hpp"
+#include "detail/key_padding.hpp"
 #include "detail/state_block.hpp"
 #include "error.hpp"
 #include "module.hpp"
@@ -102,6 +105,9 @@ class Model : public detail::state_block<Net, detail::analysis<Net, InputShape::
     static constexpr bool shapes_fit = analysis::ok;
     // The first broken shape rule, if any, fails to compile here (see shape_error.hpp).
     static_assert(sizeof(typename decltype(shape_error::detail::report_type<analysis>())::type) > 0);
+    static_assert(!analysis::counts.key_padding_positions_differ,
+                  "typenet::Model: the layers with key_padding_mask<true> get sequences of different lengths, and a "
+                  "forward call carries one mask: give the option only to layers over the same positions");
 
 public:
     static constexpr std::size_t batch_size = Batch;
@@ -126,6 +132,14 @@ private:
     };
 
 public:
+    // A network with a key_padding_mask<true> layer (MultiheadAttention, a Transformer encoder, Mean)
+    // takes, per call, which of the key_padding_positions positions of each sample are padding.
+    static constexpr bool takes_key_padding_mask = analysis::counts.key_padding_layers > 0;
+    static constexpr std::size_t key_padding_positions = analysis::counts.key_padding_positions;
+    using key_padding_mask_type = Tensor<bool, std::max<std::size_t>(key_padding_positions, 1)>;
+    template <std::size_t B>
+    using batch_key_padding_mask_type = Tensor<bool, B, std::max<std::size_t>(key_padding_positions, 1)>;
+
     // Scalars of scratch memory the forward pass of Batch samples uses: a compile-time constant.
     static constexpr std::size_t workspace_elements = detail::scratch_of<Net, T, input_shape, Batch>;
 
@@ -157,6 +171,7 @@ public:
 
     // The same in the caller's workspace: const, so threads share the Model (see the top of this file).
     void forward(const input_type& in, output_type& out, workspace_type& workspace) const {
+        without_mask();
         run<1>(in.data(), out.data(), workspace);
     }
     output_type forward(const input_type& in, workspace_type& workspace) const {
@@ -169,9 +184,11 @@ public:
     void forward(const BatchIn& in, BatchOut& out, workspace_type& workspace) const {
         static_assert(BatchIn::shape[0] <= Batch,
                       "typenet::Model::forward: this batch is larger than the Model's Batch parameter");
+        without_mask();
         run<BatchIn::shape[0]>(in.data(), out.data(), workspace);
     }
     void forward(std::span<const input_element> in, std::span<T> out, workspace_type& workspace) const {
+        without_mask();
         run_samples(in, out, workspace);
     }
 
@@ -191,7 +208,67 @@ public:
                       "pass flat buffers (std::span, std::vector; a Tensor's flat())");
     }
 
+    // The same with the key padding mask of a key_padding_mask<true> network: mask(n, j) is true
+    // where position j of sample n is padding (PyTorch's convention), or valid lengths: positions
+    // from valid_lengths[n] on are padding. A sample whose keys are all padding gives NaN, as in
+    // PyTorch (layers/multihead_attention.hpp).
+    template <std::size_t Positions>
+    [[gnu::flatten]] void forward(const input_type& in, output_type& out, const Tensor<bool, Positions>& mask) {
+        run_with_padding<1, Positions>(in.data(), out.data(), {mask.data(), nullptr, key_padding_positions});
+    }
+    [[gnu::flatten]] void forward(const input_type& in, output_type& out, std::size_t valid_length) {
+        run_with_padding<1, key_padding_positions>(in.data(), out.data(),
+                                                   {nullptr, &valid_length, key_padding_positions});
+    }
+    template <class BatchIn, class BatchOut, std::size_t Positions>
+        requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
+                 std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
+    [[gnu::flatten]] void forward(const BatchIn& in, BatchOut& out,
+                                  const Tensor<bool, BatchIn::shape[0], Positions>& mask) {
+        static_assert(BatchIn::shape[0] <= Batch,
+                      "typenet::Model::forward: this batch is larger than the Model's Batch parameter");
+        run_with_padding<BatchIn::shape[0], Positions>(in.data(), out.data(),
+                                                       {mask.data(), nullptr, key_padding_positions});
+    }
+    template <class BatchIn, class BatchOut>
+        requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
+                 std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
+    [[gnu::flatten]] void forward(const BatchIn& in, BatchOut& out,
+                                  const std::array<std::size_t, BatchIn::shape[0]>& valid_lengths) {
+        static_assert(BatchIn::shape[0] <= Batch,
+                      "typenet::Model::forward: this batch is larger than the Model's Batch parameter");
+        run_with_padding<BatchIn::shape[0], key_padding_positions>(
+            in.data(), out.data(), {nullptr, valid_lengths.data(), key_padding_positions});
+    }
+
 private:
+    // Every forward without a mask ends in a const one, which calls this.
+    static void without_mask() {
+        static_assert(!takes_key_padding_mask,
+                      "typenet::Model::forward: this network has a layer with key_padding_mask<true>, so pass the "
+                      "mask too: forward(input, output, mask), mask(n, j) true where position j of sample n is "
+                      "padding");
+    }
+
+    // The mask is published for the duration of the call (detail/key_padding.hpp).
+    template <std::size_t B, std::size_t Positions>
+    void run_with_padding(const input_element* in, T* out, detail::key_padding padding) {
+        static_assert(takes_key_padding_mask,
+                      "typenet::Model::forward: this network has no layer with key_padding_mask<true>, so call "
+                      "forward(input, output) without a mask, or give the option to its MultiheadAttention or encoder");
+        static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
+                      "typenet::Model::forward: the mask must have one entry per position of the sequences the "
+                      "key_padding_mask<true> layers get (Model::key_padding_positions)");
+        if (padding.lengths)
+            for (std::size_t n = 0; n < B; ++n)
+                if (padding.lengths[n] > key_padding_positions)
+                    throw error(detail::concat({"typenet: the valid length ", std::to_string(padding.lengths[n]),
+                                                " of sample ", std::to_string(n), " exceeds the ",
+                                                std::to_string(key_padding_positions), " positions of the sequence"}));
+        const detail::key_padding_scope scope(padding);
+        run<B>(in, out, workspace_);
+    }
+
     // B samples, B <= Batch, everything inlined into this call.
     template <std::size_t B>
     [[gnu::flatten]] void run(const input_element* in, T* out, workspace_type& workspace) const {

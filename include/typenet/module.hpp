@@ -38,6 +38,7 @@ struct module_description {
     std::string_view type_name;
     bool is_layer;
     int version;  // PyTorch's Module._version, which state_dict()._metadata records (BatchNorm: 2)
+    bool reads_key_padding_mask = false;  // the layer reads the call's key padding mask (detail/key_padding.hpp)
 };
 
 // The visitor that only follows shapes. After a failed rule it stops checking (later layers see
@@ -65,6 +66,10 @@ concept Module = Layer<M> || Container<M>;
 
 namespace detail {
 
+// Layers that read the key padding mask of the forward call say `reads_key_padding_mask = true`.
+template <class M>
+inline constexpr bool reads_key_padding_mask = requires { requires M::reads_key_padding_mask; };
+
 template <class M>
 inline constexpr int state_dict_version = [] {
     if constexpr (requires { M::state_dict_version; }) return int(M::state_dict_version);
@@ -83,7 +88,7 @@ inline constexpr bool steps_children = requires { requires M::steps_children; };
 // enter / state entries / a failed shape rule / leave, in PyTorch's state_dict order.
 template <Module M, class V>
 constexpr shape visit_module(V& v, child_name name, shape in) {
-    v.enter(name, module_description{M::type_name, Layer<M>, state_dict_version<M>}, in);
+    v.enter(name, module_description{M::type_name, Layer<M>, state_dict_version<M>, reads_key_padding_mask<M>}, in);
     shape out = in;
     if constexpr (Layer<M>) {
         if (v.checking()) {

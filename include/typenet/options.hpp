@@ -57,6 +57,7 @@ struct proj_size {};
 struct nonlinearity {};
 struct returns {};
 struct dropout {};
+struct key_padding_mask {};
 }  // namespace option_kind
 
 // A pair of sizes (height, width), PyTorch's _size_2_t. kernel<3> is 3x3, kernel<3, 5> is 3x5.
@@ -112,6 +113,11 @@ template <std::size_t P> struct proj_size : value_option<option_kind::proj_size,
 // Dropout inside a layer (between stacked recurrent layers, in a Transformer layer): PyTorch applies
 // it in training only, so inference ignores it.
 template <detail::fixed_string P> struct dropout : decimal_option<option_kind::dropout, P> {};
+// key_padding_mask<true>: the layer takes, per forward call, which positions of each sample's
+// sequence are padding (PyTorch's key_padding_mask, True = padding); the Model then takes the mask
+// beside the input (model.hpp). MultiheadAttention, TransformerEncoderLayer, TransformerEncoder and
+// Mean accept it.
+template <bool B> struct key_padding_mask : value_option<option_kind::key_padding_mask, B> {};
 // RNN's nonlinearity: "tanh" (PyTorch's default) or "relu".
 template <detail::fixed_string Name>
 struct nonlinearity {

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string_view>
 
+#include <typenet/combinators/sequential.hpp>
+#include <typenet/layers/embedding.hpp>
 #include <typenet/layers/mean.hpp>
 #include <typenet/layers/transformer.hpp>
 #include <typenet/model.hpp>
@@ -87,4 +89,90 @@ TEST_CASE("MultiheadAttention: softmax(q k^T / sqrt(head_dim)) v, and the causal
     CHECK(c[1] == 0);
     CHECK(c[2] == Approx(1 - p));  // position 1 sees both
     CHECK(c[3] == Approx(p));
+}
+
+// key_padding_mask<true>: the Model takes a mask per call, over the positions the masked layers get.
+using Padded = MultiheadAttention<8, 2, key_padding_mask<true>>;
+static_assert(Padded::reads_key_padding_mask && !Padded::sample_wise && Attn::sample_wise);
+using PaddedModel = Model<Padded, Input<5, 8>>;
+static_assert(PaddedModel::takes_key_padding_mask && PaddedModel::key_padding_positions == 5);
+static_assert(!LayerModel::takes_key_padding_mask && LayerModel::key_padding_positions == 0);
+// TransformerEncoder's option reaches every layer's self-attention, as src_key_padding_mask does.
+using PaddedEncoder = TransformerEncoder<EncLayer, 2, key_padding_mask<true>>;
+static_assert(Model<PaddedEncoder, Input<5, 8>>::takes_key_padding_mask);
+static_assert(Model<PaddedEncoder, Input<5, 8>>::module("layers.1.self_attn").type_name == "MultiheadAttention");
+static_assert(TransformerEncoderLayer<8, 2, 16, key_padding_mask<true>>::key_padding && !EncLayer::key_padding);
+using PaddedMean = Mean<1, key_padding_mask<true>>;
+static_assert(Model<Sequential<PaddedEncoder, PaddedMean>, Input<5, 8>>::key_padding_positions == 5);
+static_assert(!Mean<-1, key_padding_mask<true>>::infer({6, 8}).ok() && Mean<-2, key_padding_mask<true>>::infer({6, 8}).ok());
+
+// The identity projections of the test above, over a batch of two samples.
+template <class M>
+std::unique_ptr<M> identity_attention() {
+    auto m = std::make_unique<M>();
+    auto in_proj = m->template at<"in_proj_weight">();
+    auto out_proj = m->template at<"out_proj.weight">();
+    for (std::size_t r = 0; r < 6; ++r) in_proj[r * 2 + r % 2] = 1;
+    out_proj[0] = out_proj[3] = 1;
+    return m;
+}
+
+TEST_CASE("MultiheadAttention with key_padding_mask: padded keys get no attention, per sample") {
+    using M = Model<MultiheadAttention<2, 1, bias<false>, key_padding_mask<true>>, Input<2, 2>, float, 2>;
+    auto m = identity_attention<M>();
+    const M::batch_input_type<2> x{1, 0, 0, 1, 1, 0, 0, 1};  // both samples: x0 = [1, 0], x1 = [0, 1]
+    const double e = std::exp(1 / std::sqrt(2.0)), p = e / (e + 1);
+    const auto check = [&](const M::batch_output_type<2>& y) {
+        CHECK(y[0] == Approx(p));  // sample 0 has no padding: as without a mask
+        CHECK(y[1] == Approx(1 - p));
+        CHECK(y[2] == Approx(1 - p));
+        CHECK(y[3] == Approx(p));
+        CHECK(y[4] == 1);  // sample 1's key 1 is padding: both positions attend to x0 only
+        CHECK(y[5] == 0);
+        CHECK(y[6] == 1);
+        CHECK(y[7] == 0);
+    };
+    M::batch_output_type<2> y{};
+    m->forward(x, y, M::batch_key_padding_mask_type<2>{false, false, false, true});
+    check(y);
+    CHECK(detail::current_key_padding.mask == nullptr);  // the call's mask is gone after it
+    y = {};
+    m->forward(x, y, {2, 1});  // the same as valid lengths
+    check(y);
+    CHECK_THROWS_WITH(m->forward(x, y, {2, 3}), Catch::Contains("valid length 3 of sample 1 exceeds the 2 positions"));
+
+    // All keys padding: NaN, as PyTorch's softmax over nothing but -inf.
+    m->forward(x, y, {2, 0});
+    CHECK(std::isnan(y[4]));
+    CHECK(y[0] == Approx(p));
+
+    // Causal and padding together: position 0 of a sample whose key 0 is padding sees nothing (NaN,
+    // as PyTorch); position 1 sees only itself.
+    using C = Model<MultiheadAttention<2, 1, bias<false>, causal<true>, key_padding_mask<true>>, Input<2, 2>>;
+    auto c = identity_attention<C>();
+    C::output_type z{};
+    c->forward(C::input_type{1, 0, 0, 1}, z, C::key_padding_mask_type{true, false});
+    CHECK(std::isnan(z[0]));
+    CHECK(z[2] == 0);
+    CHECK(z[3] == 1);
+}
+
+TEST_CASE("Mean with key_padding_mask averages the valid positions only") {
+    using M = Model<Mean<1, key_padding_mask<true>>, Input<3, 2>, float, 2>;
+    auto m = std::make_unique<M>();
+    M::batch_output_type<2> y{};
+    m->forward(M::batch_input_type<2>{1, 10, 2, 20, 6, 60, 1, 10, 2, 20, 6, 60}, y,
+               M::batch_key_padding_mask_type<2>{false, true, false, false, false, true});
+    CHECK(y[0] == Approx(3.5));  // (1 + 6) / 2
+    CHECK(y[1] == Approx(35));
+    CHECK(y[2] == Approx(1.5));  // (1 + 2) / 2
+    CHECK(y[3] == Approx(15));
+}
+
+TEST_CASE("The key padding mask is cleared when a forward call throws") {
+    using M = Model<Sequential<Embedding<4, 2>, MultiheadAttention<2, 1, key_padding_mask<true>>>, Tokens<2>>;
+    auto m = std::make_unique<M>();
+    M::output_type y{};
+    CHECK_THROWS_WITH(m->forward(M::input_type{1, 9}, y, std::size_t(1)), Catch::Contains("token id 9"));
+    CHECK(detail::current_key_padding.lengths == nullptr);
 }

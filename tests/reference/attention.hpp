@@ -34,22 +34,46 @@ using text_classifier = Block<
     Named<"head", Linear<32, 5>>,
     Forward<Then<Add<Call<"embedding">, Call<"pos">>, Call<"encoder">, Mean<1>, Call<"head">>>>;
 
-// f.template operator()<Net, Input, also_double>("name")
-template <class F>
-void for_each_attention_model(F&& f) {
-    f.template operator()<embedding_padding_idx, Tokens<S>, false>("embedding_padding_idx");
-    f.template operator()<embedding_negative_padding_idx, Tokens<S>, false>("embedding_negative_padding_idx");
-    f.template operator()<mha, Input<S, 32>, false>("mha");
-    f.template operator()<mha_batch_first_single_head, Input<S, 24>, false>("mha_batch_first_single_head");
-    f.template operator()<mha_nobias_causal, Input<S, 32>, true>("mha_nobias_causal");
-    f.template operator()<mha_causal_odd_length, Input<37, 16>, false>("mha_causal_odd_length");
-    f.template operator()<encoder_layer_relu, Input<S, 32>, false>("encoder_layer_relu");
-    f.template operator()<encoder_layer_relu_norm_first, Input<S, 32>, false>("encoder_layer_relu_norm_first");
-    f.template operator()<encoder_layer_gelu, Input<S, 32>, false>("encoder_layer_gelu");
-    f.template operator()<encoder_layer_gelu_norm_first_causal, Input<S, 32>, false>(
+// Key padding masks (attention.py's padding_mask, read from <name>.mask.bin): a different padding
+// per sample of the batch.
+using mha_key_padding = MultiheadAttention<32, 4, key_padding_mask<true>>;
+using mha_key_padding_causal_odd_length =
+    MultiheadAttention<16, 2, causal<true>, batch_first<true>, key_padding_mask<true>>;
+using encoder_layer_key_padding_norm_first =
+    TransformerEncoderLayer<32, 4, 64, norm_first<true>, activation<"gelu">, key_padding_mask<true>>;
+using encoder_key_padding =
+    TransformerEncoder<TransformerEncoderLayer<32, 4, 64>, 2, final_norm<LayerNorm<32>>, key_padding_mask<true>>;
+// text_classifier over padded sequences, the mean over the valid positions only.
+using text_classifier_key_padding = Block<
+    Named<"embedding", Embedding<100, 32, padding_idx<0>>>, Named<"pos", Parameter<shape{S, 32}>>,
+    Named<"encoder", TransformerEncoder<TransformerEncoderLayer<32, 4, 64, activation<"gelu">>, 2,
+                                        final_norm<LayerNorm<32>>, key_padding_mask<true>>>,
+    Named<"head", Linear<32, 5>>,
+    Forward<Then<Add<Call<"embedding">, Call<"pos">>, Call<"encoder">, Mean<1, key_padding_mask<true>>, Call<"head">>>>;
+
+// The models checked in float and double (full: check_model); the others in float (light:
+// check_model_float).
+template <class Full, class Light>
+void for_each_attention_model(Full full, Light light) {
+    light.template operator()<embedding_padding_idx, Tokens<S>>("embedding_padding_idx");
+    light.template operator()<embedding_negative_padding_idx, Tokens<S>>("embedding_negative_padding_idx");
+    light.template operator()<mha, Input<S, 32>>("mha");
+    light.template operator()<mha_batch_first_single_head, Input<S, 24>>("mha_batch_first_single_head");
+    full.template operator()<mha_nobias_causal, Input<S, 32>>("mha_nobias_causal");
+    light.template operator()<mha_causal_odd_length, Input<37, 16>>("mha_causal_odd_length");
+    light.template operator()<encoder_layer_relu, Input<S, 32>>("encoder_layer_relu");
+    light.template operator()<encoder_layer_relu_norm_first, Input<S, 32>>("encoder_layer_relu_norm_first");
+    light.template operator()<encoder_layer_gelu, Input<S, 32>>("encoder_layer_gelu");
+    light.template operator()<encoder_layer_gelu_norm_first_causal, Input<S, 32>>(
         "encoder_layer_gelu_norm_first_causal");
-    f.template operator()<encoder_2_layers_norm, Input<S, 32>, true>("encoder_2_layers_norm");
-    f.template operator()<text_classifier, Tokens<S>, false>("text_classifier");
+    full.template operator()<encoder_2_layers_norm, Input<S, 32>>("encoder_2_layers_norm");
+    light.template operator()<text_classifier, Tokens<S>>("text_classifier");
+    light.template operator()<mha_key_padding, Input<S, 32>>("mha_key_padding");
+    light.template operator()<mha_key_padding_causal_odd_length, Input<37, 16>>("mha_key_padding_causal_odd_length");
+    light.template operator()<encoder_layer_key_padding_norm_first, Input<S, 32>>(
+        "encoder_layer_key_padding_norm_first");
+    light.template operator()<encoder_key_padding, Input<S, 32>>("encoder_key_padding");
+    light.template operator()<text_classifier_key_padding, Tokens<S>>("text_classifier_key_padding");
 }
 
 }  // namespace reference::attention

@@ -23,6 +23,8 @@ def main():
         tokens = hasattr(factory(), "vocabulary")
         x = torch.from_numpy(np.fromfile(os.path.join(ref, name + ".input.bin"), dtype="<i8" if tokens else "<f4"))
         x = x.view((BATCH,) + input_shape)
+        mask = getattr(factory(), "padding_mask", None)
+        masks = () if mask is None else (mask,)
         files = [(".typenet.pth", torch.float32, ".output.bin"), (".typenet64.pth", torch.float64, ".output64.bin")]
         if os.path.exists(os.path.join(ref, name + ".stream.pth")):  # saved by a Stream (stream.cpp)
             files.append((".stream.pth", torch.float32, ".output.bin"))
@@ -45,7 +47,7 @@ def main():
                     failures.append(f"{path}: {key} differs between torch.load and weights_only=True")
             model.load_state_dict(state, strict=True)
             with torch.no_grad():
-                y = model(x.to(dtype) if x.is_floating_point() else x).numpy()
+                y = model(x.to(dtype) if x.is_floating_point() else x, *masks).numpy()
             expected = np.fromfile(os.path.join(ref, name + expected_file), dtype=y.dtype).reshape(y.shape)
             if not np.array_equal(y, expected):
                 failures.append(f"{path}: outputs differ from PyTorch's own by up to {np.abs(y - expected).max()}")

@@ -9,6 +9,9 @@ batch of inputs and PyTorch's outputs in eval() mode:
                         model with a `vocabulary` attribute)
   <name>.output.bin     float32 output of the float32 model
   <name>.output64.bin   float64 output of the same model and input converted to float64
+  <name>.mask.bin       for a model with a `padding_mask` attribute (bool [BATCH, positions]): the
+                        key padding mask it is called with, one byte per position (1 = padding); a
+                        model's own check_reference(x, y), if it has one, then checks what it says
 For the models in VARIANTS, files a loader meets in the wild, each with the output PyTorch computes
 from exactly the values the file holds (<file>.output.bin):
   <name>.float64.pth, .float16.pth, .bfloat16.pth   the state_dict converted to that dtype
@@ -125,11 +128,18 @@ def main():
             x = torch.randint(0, model.vocabulary, (BATCH,) + input_shape, generator=generator)
         else:
             x = torch.randn((BATCH,) + input_shape, generator=generator)
+        mask = getattr(model, "padding_mask", None)
+        masks = () if mask is None else (mask,)
         with torch.no_grad():
-            y = model(x)
+            y = model(x, *masks)
             y64 = factory().double().eval()
             y64.load_state_dict(model.state_dict())
-            y64 = y64(x.double() if x.is_floating_point() else x)
+            y64 = y64(x.double() if x.is_floating_point() else x, *masks)
+        if mask is not None:
+            assert mask.dtype == torch.bool and mask.shape[0] == BATCH, name
+            mask.numpy().astype("u1").tofile(os.path.join(out_dir, name + ".mask.bin"))
+        if hasattr(model, "check_reference"):
+            model.check_reference(x, y)
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
         torch.save(model.state_dict(), os.path.join(out_dir, name + ".legacy.pth"), _use_new_zipfile_serialization=False)
         input_type = "<f4" if x.is_floating_point() else "<i8"

@@ -63,12 +63,20 @@ struct count_visitor {
     shape_check error;
     std::array<char, max_path_length> error_path{};
     std::size_t error_path_length = 0;
+    // The layers reading the call's key padding mask, and the length of the sequences they get
+    // (their input's first dimension); a call's one mask must fit them all.
+    std::size_t key_padding_layers = 0, key_padding_positions = 0;
+    bool key_padding_positions_differ = false;
 
     constexpr bool checking() const { return !failed; }
-    constexpr void enter(const child_name& name, const module_description&, shape) {
+    constexpr void enter(const child_name& name, const module_description& description, shape in) {
         path.push(name);
         ++modules;
         chars += path.length;
+        if (description.reads_key_padding_mask) {
+            if (key_padding_layers++ == 0) key_padding_positions = in[0];
+            else if (in[0] != key_padding_positions) key_padding_positions_differ = true;
+        }
     }
     constexpr void leave(shape out) {
         path.pop();

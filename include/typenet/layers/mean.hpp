@@ -1,27 +1,38 @@
 // Mean<dim>: the mean over one dimension, which disappears, like torch.mean(x, dim) in a forward
 // (keepdim=False). Dims are PyTorch's: the batch is dim 0 (refused), a sample's dimensions 1, 2,
 // ...; negative ones count from the back. The pooling of a sequence classifier: [S, E] -> [E].
+// With key_padding_mask<true>, over a sample's first dimension, it averages the positions the
+// call's key padding mask leaves valid (multihead_attention.hpp), PyTorch's
+// (x * valid).sum(1) / valid.sum(1) with valid = ~mask; a sample with none gives NaN (0 / 0).
 //
 //     using Pool = typenet::Mean<1>;   // x.mean(dim=1) on [N, S, E]
 //     static_assert(Pool::infer({64, 32}).output == typenet::shape{32});
 //     static_assert(typenet::Mean<-1>::infer({4, 5}).output == typenet::shape{4});
+//     static_assert(typenet::Mean<1, typenet::key_padding_mask<true>>::reads_key_padding_mask);
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <string_view>
 
+#include "../detail/key_padding.hpp"
 #include "../layer.hpp"
+#include "../options.hpp"
 
 namespace typenet {
 
-template <int Dim>
+template <int Dim, class... Options>
 struct Mean {
     static_assert(Dim != 0, "Mean: dim 0 is the batch dimension, which typenet keeps apart; Mean<1> averages over a "
                             "sample's first dimension, Mean<-1> over its last");
+    static_assert(options_accepted<void(option_kind::key_padding_mask), Options...>,
+                  "Mean takes one option, key_padding_mask<>, at most once");
     static constexpr std::string_view type_name = "Mean";
     static constexpr std::array<state_spec, 0> state{};
-    static constexpr bool sample_wise = true;
+    static constexpr bool reads_key_padding_mask =
+        option_t<option_kind::key_padding_mask, key_padding_mask<false>, Options...>::value;
+    // With a mask, sample n must be the call's sample n (detail/key_padding.hpp).
+    static constexpr bool sample_wise = !reads_key_padding_mask;
 
     // The averaged dimension as an index into the per-sample shape, or -1 when out of range.
     static constexpr long long reduced_dim(shape in) {
@@ -36,6 +47,10 @@ struct Mean {
                         "needs two dimensions at least, one left after the mean (first number: 2, second: the input's "
                         "rank per sample)",
                         2, in.rank);
+        if (reads_key_padding_mask && reduced_dim(in) != 0)
+            return fail("Mean with key_padding_mask<true>: averages a sequence over its positions, a sample's first "
+                        "dimension: Mean<1, key_padding_mask<true>> (first number: that dim, second: this Mean's)",
+                        1, std::size_t(reduced_dim(in) + 1));
         shape out;
         for (std::size_t i = 0; i < in.rank; ++i)
             if ((long long)i != reduced_dim(in)) out.dims[out.rank++] = in[i];
@@ -51,6 +66,24 @@ struct Mean {
             return n;
         }();
         constexpr std::size_t outer = N * In.numel() / (size * inner);
+        if constexpr (reads_key_padding_mask) {
+            // Over the valid positions only (outer is the sample); none valid gives 0 / 0, NaN, as
+            // PyTorch's (x * valid).sum(1) / valid.sum(1).
+            const detail::key_padding padding = detail::call_key_padding("Mean");
+            for (std::size_t n = 0; n < outer; ++n) {
+                T* y = out + n * inner;
+                const T* x = in + n * size * inner;
+                for (std::size_t i = 0; i < inner; ++i) y[i] = T(0);
+                std::size_t count = 0;
+                for (std::size_t k = 0; k < size; ++k) {
+                    if (padding.padded(n, k)) continue;
+                    ++count;
+                    for (std::size_t i = 0; i < inner; ++i) y[i] += x[k * inner + i];
+                }
+                for (std::size_t i = 0; i < inner; ++i) y[i] /= T(count);
+            }
+            return;
+        }
         // The sum, then one division by the count (as torch.mean: sum, then div_).
         for (std::size_t o = 0; o < outer; ++o) {
             T* y = out + o * inner;

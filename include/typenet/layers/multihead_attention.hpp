@@ -13,10 +13,27 @@
 // Options:
 // - causal<true>: position i attends to positions j <= i only, PyTorch's
 //   attn_mask=nn.Transformer.generate_square_subsequent_mask(S) (-inf above the diagonal);
+// - key_padding_mask<true>: PyTorch's key_padding_mask, given per forward call: the Model then
+//   takes, beside the input, which positions of each sample are padding (mask(n, j) true: key j of
+//   sample n is ignored, its score -inf), or each sample's valid length. Every position is still
+//   computed, the padded ones included, as nn.MultiheadAttention computes them; a query that sees
+//   no valid key (all keys padding, or causal<true> with the keys up to it padding) gives NaN, as
+//   in PyTorch. Mean<1, key_padding_mask<true>> averages the valid positions only (mean.hpp).
+//
+//     using Padded = typenet::MultiheadAttention<64, 4, typenet::key_padding_mask<true>>;
+//     using P = typenet::Model<Padded, typenet::Input<32, 64>, float, 8>;  // up to 8 samples a call
+//     static_assert(P::takes_key_padding_mask && P::key_padding_positions == 32);
+//     auto padded = std::make_unique<P>();
+//     auto x = std::make_unique<P::batch_input_type<2>>();
+//     auto y = std::make_unique<P::batch_output_type<2>>();
+//     P::batch_key_padding_mask_type<2> mask{};          // all false: no padding
+//     for (std::size_t j = 20; j < 32; ++j) mask(1, j) = true;  // sample 1: 20 positions, then padding
+//     padded->forward(*x, *y, mask);
+//     padded->forward(*x, *y, {32, 20});                 // the same, as valid lengths
+//
 // - batch_first<b>: accepted for symmetry with the constructor; it only changes how PyTorch is
 //   called ([N, S, E] or [S, N, E]). A typenet batch is always [N, S, E], each sample contiguous.
-// Not supported: key_padding_mask (per-sample data a forward call would have to carry beside
-// the input; typenet's layers receive only their input), attention weights (need_weights),
+// Not supported: attention weights (need_weights), a float key_padding_mask (added to the scores),
 // kdim/vdim, add_bias_kv, add_zero_attn, and cross-attention (query differing from key/value).
 //
 // The kernel, per sample: the three projections in one product of in_proj_weight with the
@@ -34,6 +51,7 @@
 #include "../detail/kernels/common.hpp"
 #include "../detail/kernels/gemm.hpp"
 #include "../detail/kernels/simd.hpp"
+#include "../detail/key_padding.hpp"
 #include "../layer.hpp"
 #include "../math.hpp"
 #include "../options.hpp"
@@ -50,14 +68,19 @@ template <std::size_t EmbedDim, std::size_t NumHeads, class... Options>
 struct MultiheadAttention {
     static_assert(EmbedDim >= 1 && NumHeads >= 1, "MultiheadAttention: embed_dim and num_heads must be at least 1");
     static_assert(EmbedDim % NumHeads == 0, "MultiheadAttention: embed_dim must be divisible by num_heads");
-    static_assert(options_accepted<void(option_kind::bias, option_kind::causal, option_kind::batch_first), Options...>,
-                  "MultiheadAttention takes the options bias<>, causal<> and batch_first<>, each at most once");
+    static_assert(options_accepted<void(option_kind::bias, option_kind::causal, option_kind::batch_first,
+                                        option_kind::key_padding_mask),
+                                   Options...>,
+                  "MultiheadAttention takes the options bias<>, causal<>, batch_first<> and key_padding_mask<>, "
+                  "each at most once");
 
     static constexpr std::size_t embed_dim = EmbedDim;
     static constexpr std::size_t num_heads = NumHeads;
     static constexpr std::size_t head_dim = EmbedDim / NumHeads;
     static constexpr bool has_bias = option_t<option_kind::bias, bias<true>, Options...>::value;
     static constexpr bool is_causal = option_t<option_kind::causal, causal<false>, Options...>::value;
+    static constexpr bool reads_key_padding_mask =
+        option_t<option_kind::key_padding_mask, key_padding_mask<false>, Options...>::value;
 
     static constexpr std::string_view type_name = "MultiheadAttention";
     static constexpr auto state = [] {
@@ -68,7 +91,8 @@ struct MultiheadAttention {
         else
             return std::array{parameter("in_proj_weight", {3 * E, E}), parameter("out_proj.weight", {E, E})};
     }();
-    static constexpr bool sample_wise = true;
+    // With a mask, sample n must be the call's sample n (detail/key_padding.hpp).
+    static constexpr bool sample_wise = !reads_key_padding_mask;
 
     static constexpr shape_check infer(shape in) {
         if (in.rank != 2)
@@ -133,6 +157,8 @@ struct MultiheadAttention {
         T* keys = heads + E * P;            // [S][D]: one head's keys, a row per position
         T* probabilities = keys + S * D;    // [P][P]: keys by queries; rows past S stay zero
         for (std::size_t i = S * P; i < P * P; ++i) probabilities[i] = T(0);
+        const detail::key_padding padding =
+            reads_key_padding_mask ? detail::call_key_padding(type_name) : detail::key_padding{};
 
         for (std::size_t n = 0; n < N; ++n) {
             detail::to_columns<T, S, E, P>(in + n * S * E, columns);
@@ -150,6 +176,12 @@ struct MultiheadAttention {
                     for (std::size_t j = 1; j < S; ++j)
                         for (std::size_t i = 0; i < j; ++i)
                             probabilities[j * P + i] = -std::numeric_limits<T>::infinity();
+                // A padded key: no query attends to it (its row of scores is -inf).
+                if constexpr (reads_key_padding_mask)
+                    for (std::size_t j = 0; j < S; ++j)
+                        if (padding.padded(n, j))
+                            for (std::size_t i = 0; i < P; ++i)
+                                probabilities[j * P + i] = -std::numeric_limits<T>::infinity();
                 softmax_columns<T, S, P>(probabilities);
                 // head[d][i] = sum_j v_j[d] p[j][i] (the padded rows of p are zero).
                 detail::gemm<T, D, P, P>::run(values, probabilities, heads + h * D * P, nullptr);

@@ -17,8 +17,17 @@
 // then norm2(x + ff(x)); true: x = x + sa(norm1(x)), then x + ff(norm2(x))), activation<"relu">
 // or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (accepted; dropout is the identity here),
 // batch_first<b> (how PyTorch is called only, see multihead_attention.hpp), causal<true> (the
-// src_mask of a square subsequent mask, passed to self_attn). TransformerEncoder's option:
-// final_norm<M> (its `norm` argument, usually LayerNorm<d_model>; none by default).
+// src_mask of a square subsequent mask, passed to self_attn), key_padding_mask<true> (its
+// src_key_padding_mask, given to Model::forward beside the input: multihead_attention.hpp).
+// TransformerEncoder's options: final_norm<M> (its `norm` argument, usually LayerNorm<d_model>;
+// none by default), key_padding_mask<true> (its src_key_padding_mask, which PyTorch passes to
+// every layer: it gives every TransformerEncoderLayer the option). Every position is computed, the
+// padded ones included, as with enable_nested_tensor=False; PyTorch's default nested-tensor path
+// (under torch.no_grad(), post-norm layers, an even nhead, padding at the end, no causal mask)
+// returns 0 at the padded positions before the final norm, and the same values at the others.
+//
+//     using Padded = typenet::TransformerEncoder<Layer, 2, typenet::key_padding_mask<true>>;
+//     static_assert(typenet::Model<Padded, typenet::Input<16, 64>>::takes_key_padding_mask);
 #pragma once
 
 #include <cstddef>
@@ -64,16 +73,19 @@ namespace detail {
 template <std::size_t DModel, std::size_t NHead, std::size_t FF, class... Options>
 struct encoder_layer_parts {
     static_assert(options_accepted<void(option_kind::norm_first, option_kind::activation, option_kind::layer_norm_eps,
-                                        option_kind::dropout, option_kind::batch_first, option_kind::causal),
+                                        option_kind::dropout, option_kind::batch_first, option_kind::causal,
+                                        option_kind::key_padding_mask),
                                    Options...>,
                   "TransformerEncoderLayer takes the options norm_first<>, activation<>, layer_norm_eps<>, dropout<>, "
-                  "batch_first<> and causal<>, each at most once");
+                  "batch_first<>, causal<> and key_padding_mask<>, each at most once");
     static constexpr bool norm_first = option_t<option_kind::norm_first, typenet::norm_first<false>, Options...>::value;
     static constexpr std::string_view activation =
         option_t<option_kind::activation, typenet::activation<"relu">, Options...>::name;
     static_assert(activation == "relu" || activation == "gelu",
                   "TransformerEncoderLayer: activation is \"relu\" (the default) or \"gelu\", as in PyTorch");
     static constexpr bool causal = option_t<option_kind::causal, typenet::causal<false>, Options...>::value;
+    static constexpr bool padding_mask =
+        option_t<option_kind::key_padding_mask, typenet::key_padding_mask<false>, Options...>::value;
     using eps_option = option_t<option_kind::layer_norm_eps, layer_norm_eps<"1e-5">, Options...>;
 
     using Act = std::conditional_t<activation == "gelu", GELU<>, ReLU>;
@@ -85,7 +97,8 @@ struct encoder_layer_parts {
         norm_first,
         Then<Add<Identity, Call<"norm1", "self_attn">>, Add<Identity, Then<Call<"norm2">, FeedForward>>>,
         Then<Add<Identity, Call<"self_attn">>, Call<"norm1">, Add<Identity, FeedForward>, Call<"norm2">>>;
-    using block = Block<Named<"self_attn", MultiheadAttention<DModel, NHead, typenet::causal<causal>>>,
+    using block = Block<Named<"self_attn", MultiheadAttention<DModel, NHead, typenet::causal<causal>,
+                                                              typenet::key_padding_mask<padding_mask>>>,
                         Named<"linear1", Linear<DModel, FF>>, Named<"linear2", Linear<FF, DModel>>,
                         Named<"norm1", Norm>, Named<"norm2", Norm>, Forward<expression>>;
 };
@@ -102,16 +115,43 @@ struct TransformerEncoderLayer : detail::encoder_layer_parts<DModel, NHead, DimF
     static constexpr std::size_t d_model = DModel;
     static constexpr std::size_t nhead = NHead;
     static constexpr std::size_t dim_feedforward = DimFeedforward;
+    // Whether its self-attention takes the call's key padding mask (key_padding_mask<true>).
+    static constexpr bool key_padding =
+        detail::encoder_layer_parts<DModel, NHead, DimFeedforward, Options...>::padding_mask;
+};
+
+namespace detail {
+
+// TransformerEncoder's key_padding_mask<true> goes to its layers' self-attention.
+template <class Layer, bool Padding>
+struct encoder_layer_with_padding {
+    static_assert(!Padding || requires { requires Layer::key_padding; },
+                  "TransformerEncoder: key_padding_mask<true> is given to layers of type TransformerEncoderLayer; give "
+                  "your own layer type the option itself");
+    using type = Layer;
+};
+template <std::size_t DModel, std::size_t NHead, std::size_t FF, class... Options>
+    requires(!encoder_layer_parts<DModel, NHead, FF, Options...>::padding_mask)
+struct encoder_layer_with_padding<TransformerEncoderLayer<DModel, NHead, FF, Options...>, true> {
+    using type = TransformerEncoderLayer<DModel, NHead, FF, Options..., key_padding_mask<true>>;
 };
 
 template <class Layer, std::size_t NumLayers, class... Options>
+using encoder_layers = decltype(repeated<typename encoder_layer_with_padding<
+        Layer, option_t<option_kind::key_padding_mask, key_padding_mask<false>, Options...>::value>::type>(
+    std::make_index_sequence<NumLayers>{}));
+
+}  // namespace detail
+
+template <class Layer, std::size_t NumLayers, class... Options>
 struct TransformerEncoder
-    : Block<Named<"layers", decltype(detail::repeated<Layer>(std::make_index_sequence<NumLayers>{}))>,
+    : Block<Named<"layers", detail::encoder_layers<Layer, NumLayers, Options...>>,
             Named<"norm", typename option_t<option_kind::final_norm, final_norm<Absent>, Options...>::type>,
             Forward<Call<"layers", "norm">>> {
     static_assert(NumLayers >= 1, "TransformerEncoder: num_layers must be at least 1");
-    static_assert(options_accepted<void(option_kind::final_norm), Options...>,
-                  "TransformerEncoder takes one option, final_norm<M> (PyTorch's norm argument), at most once");
+    static_assert(options_accepted<void(option_kind::final_norm, option_kind::key_padding_mask), Options...>,
+                  "TransformerEncoder takes the options final_norm<M> (PyTorch's norm argument) and "
+                  "key_padding_mask<>, each at most once");
     static constexpr std::string_view type_name = "TransformerEncoder";
     static constexpr std::size_t num_layers = NumLayers;
 };
