@@ -83,7 +83,7 @@ template <class T, std::size_t H, std::size_t W, std::size_t KH, std::size_t KW,
                 if (oh * OW + ow + L <= OH * OW) {
                     S::store(out + oh * OW + ow, m);  // past the row: the next rows overwrite it
                 } else {
-                    for (std::size_t l = 0; l < OW - ow; ++l) out[oh * OW + ow + l] = m[l];
+                    for (std::size_t l = 0; l < OW - ow && l < L; ++l) out[oh * OW + ow + l] = m[l];
                 }
             }
         }
