@@ -49,54 +49,22 @@ constexpr void write_rnn_key(char* out, std::string_view name, std::size_t layer
 }
 
 // y[n] = W1[n] . x1 + W2[n] . x2 (+ b1[n] + b2[n]) for N rows: the input and the hidden products of
-// a cell in one pass, with one horizontal sum per row instead of two (dot_rows' tiles: vectors
-// along K, a tile's sums finished together with simd::sums).
+// a cell in one pass, with one horizontal sum per row instead of two (gemm.hpp's dot_tile).
 template <class T, std::size_t N, std::size_t K1, std::size_t K2>
 struct dot2_rows {
-    using S = simd<T>;
-    using V = typename S::type;
-    static constexpr std::size_t L = S::lanes;
-    static constexpr std::size_t NR = L;
+    using S = simd<T, dot_vector_bytes<T, K1, K2>()>;
+    static constexpr std::size_t NR = S::lanes;
 
     [[gnu::always_inline]] static void run(const T* x1, const T* W1, const T* x2, const T* W2, T* y, const T* b1,
                                            const T* b2) {
-        std::size_t n0 = 0;
-        for (; n0 + NR <= N; n0 += NR) {
-            V acc[NR];
-            for (std::size_t j = 0; j < NR; ++j) acc[j] = V{};
-            for (std::size_t kv = 0; kv < K1 / L; ++kv) {
-                const V xv = S::load(x1 + kv * L);
-                for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W1 + (n0 + j) * K1 + kv * L);
-            }
-            for (std::size_t kv = 0; kv < K2 / L; ++kv) {
-                const V xv = S::load(x2 + kv * L);
-                for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W2 + (n0 + j) * K2 + kv * L);
-            }
-            V out = S::sums(acc);
-            if constexpr (K1 % L != 0)
-                for (std::size_t j = 0; j < NR; ++j)
-                    for (std::size_t k = K1 / L * L; k < K1; ++k) out[j] += x1[k] * W1[(n0 + j) * K1 + k];
-            if constexpr (K2 % L != 0)
-                for (std::size_t j = 0; j < NR; ++j)
-                    for (std::size_t k = K2 / L * L; k < K2; ++k) out[j] += x2[k] * W2[(n0 + j) * K2 + k];
-            if (b1) out += S::load(b1 + n0) + S::load(b2 + n0);
-            S::store(y + n0, out);
+        for (std::size_t n0 = 0; n0 + NR <= N; n0 += NR)
+            dot_tile<T, S, NR, K1, K2>(x1, W1 + n0 * K1, x2, W2 + n0 * K2, y + n0, b1 ? b1 + n0 : nullptr,
+                                    b1 ? b2 + n0 : nullptr);
+        if constexpr (N % NR != 0) {  // the last rows, fewer than a vector
+            constexpr std::size_t n0 = N / NR * NR;
+            dot_tile<T, S, N % NR, K1, K2>(x1, W1 + n0 * K1, x2, W2 + n0 * K2, y + n0, b1 ? b1 + n0 : nullptr,
+                                        b1 ? b2 + n0 : nullptr);
         }
-        if constexpr (N % NR != 0)
-            for (; n0 < N; ++n0) {  // the last rows, fewer than a vector
-                V acc{};
-                for (std::size_t kv = 0; kv < K1 / L; ++kv)
-                    acc += S::load(x1 + kv * L) * S::load(W1 + n0 * K1 + kv * L);
-                for (std::size_t kv = 0; kv < K2 / L; ++kv)
-                    acc += S::load(x2 + kv * L) * S::load(W2 + n0 * K2 + kv * L);
-                T sum = 0;
-                for (std::size_t l = 0; l < L; ++l) sum += acc[l];
-                if constexpr (K1 % L != 0)
-                    for (std::size_t k = K1 / L * L; k < K1; ++k) sum += x1[k] * W1[n0 * K1 + k];
-                if constexpr (K2 % L != 0)
-                    for (std::size_t k = K2 / L * L; k < K2; ++k) sum += x2[k] * W2[n0 * K2 + k];
-                y[n0] = b1 ? sum + (b1[n0] + b2[n0]) : sum;
-            }
     }
 };
 
@@ -248,6 +216,7 @@ struct recurrent {
             if constexpr (has_cell_state)
                 for (std::size_t i = 0; i < Hp; ++i) c_pad[i] = i < H ? c[i] : T(0);
         }
+        #pragma GCC unroll 16
         for (std::size_t i = 0; i < Hp; i += lanes) {
             if constexpr (Cell == cell_kind::rnn_tanh) {
                 S::store(hv + i, math::tanh(S::load(g + i)));

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../detail/kernels/gemm.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"
@@ -149,20 +150,23 @@ struct Conv1d {
     template <class T, shape StepIn>
     static void step(layer_params<Conv1d, T> params, T* state, const T* in, T* out) {
         constexpr std::size_t C = InChannels, per_group = InChannels / groups, outs_per_group = OutChannels / groups;
+        constexpr std::size_t taps = per_group * KernelSize;
         const T* weight = params.template get<0>();  // [out][in / groups][k]
-        for (std::size_t o = 0; o < OutChannels; ++o) {
-            T sum = 0;
-            if constexpr (has_bias) sum = params.template get<1>()[o];
-            const std::size_t first = o / outs_per_group * per_group;
-            const T* w = weight + o * per_group * KernelSize;
+        const T* bias = nullptr;
+        if constexpr (has_bias) bias = params.template get<1>();
+        for (std::size_t g = 0; g < groups; ++g) {
+            // The group's window laid out as its weights, [in / groups][k]: tap j reads the input
+            // (K - 1 - j) * dilation steps back (state step j * dilation), the last tap the current
+            // input. Each output is then one dot product with its weights' row.
+            alignas(state_alignment) T window[taps];
             for (std::size_t c = 0; c < per_group; ++c) {
-                // Tap j reads the input (K - 1 - j) * dilation steps back: state step j * dilation,
-                // and the last tap the current input.
                 for (std::size_t j = 0; j + 1 < KernelSize; ++j)
-                    sum += w[c * KernelSize + j] * state[j * dilation_size * C + first + c];
-                sum += w[c * KernelSize + KernelSize - 1] * in[first + c];
+                    window[c * KernelSize + j] = state[j * dilation_size * C + g * per_group + c];
+                window[c * KernelSize + KernelSize - 1] = in[g * per_group + c];
             }
-            out[o] = sum;
+            detail::dot_rows<T, 1, outs_per_group, taps>::run(window, weight + g * outs_per_group * taps,
+                                                               out + g * outs_per_group,
+                                                               has_bias ? bias + g * outs_per_group : nullptr);
         }
         if constexpr (history > 0) {
             for (std::size_t i = 0; i + C < history * C; ++i) state[i] = state[i + C];

@@ -6,10 +6,15 @@
 // repacked, so the model's state block stays the single source of truth.
 //
 // dot_rows: y[n] = x . W[n] for a few rows x (Linear on one sample), W in PyTorch's layout.
+//
+// The loops over a tile's accumulators carry `#pragma GCC unroll`: GCC unrolls them fully at -O3
+// but not at -O2 (CMake's RelWithDebInfo), where the accumulators would then live in memory and
+// every kernel here ran 3 to 4 times slower.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <utility>
 #include <type_traits>
 
 #ifdef _OPENMP
@@ -98,20 +103,27 @@ private:
     [[gnu::always_inline]] static void tile(const T* A, const T* B, T* C, const T* bias, std::size_t m0,
                                             std::size_t n0, std::size_t k0, std::size_t k1) {
         V acc[MRt][NVt];
+        #pragma GCC unroll 16
         for (std::size_t i = 0; i < MRt; ++i)
+            #pragma GCC unroll 16
             for (std::size_t j = 0; j < NVt; ++j)
                 acc[i][j] = k0 == 0 ? V{} : S::load(C + (m0 + i) * N + n0 + j * L);
         for (std::size_t k = k0; k < k1; ++k) {
             V b[NVt];
+            #pragma GCC unroll 16
             for (std::size_t j = 0; j < NVt; ++j) b[j] = S::load(B + k * N + n0 + j * L);
+            #pragma GCC unroll 16
             for (std::size_t i = 0; i < MRt; ++i) {
                 const V a = S::broadcast(A[(m0 + i) * K + k]);
+                #pragma GCC unroll 16
                 for (std::size_t j = 0; j < NVt; ++j) acc[i][j] += a * b[j];
             }
         }
         const bool last = k1 == K;
+        #pragma GCC unroll 16
         for (std::size_t i = 0; i < MRt; ++i) {
             const V add = (last && bias) ? S::broadcast(bias[m0 + i]) : V{};
+            #pragma GCC unroll 16
             for (std::size_t j = 0; j < NVt; ++j) {
                 V v = acc[i][j] + add;
                 if constexpr (!std::is_void_v<Act>)
@@ -122,42 +134,74 @@ private:
     }
 };
 
+// Rows 0 .. Rows - 1 (at most a vector's lanes) of y = W1 x1 + W2 x2 (+ b1 + b2), W1 [Rows][K1] and
+// W2 [Rows][K2] row-major, K2 = 0 for one product: vectors run along K, each row's sums are
+// finished together with S::sums (a transpose-and-add tree, log2(lanes) deep, however few rows).
+template <class T, class S, std::size_t Rows, std::size_t K1, std::size_t K2>
+[[gnu::always_inline]] inline void dot_tile(const T* x1, const T* W1, const T* x2, const T* W2, T* y, const T* b1,
+                                            const T* b2) {
+    using V = typename S::type;
+    constexpr std::size_t L = S::lanes;
+    V acc[L];
+    #pragma GCC unroll 16
+    for (std::size_t j = 0; j < L; ++j) acc[j] = V{};
+    #pragma GCC unroll 16
+    for (std::size_t kv = 0; kv < K1 / L; ++kv) {
+        const V xv = S::load(x1 + kv * L);
+        #pragma GCC unroll 16
+        for (std::size_t j = 0; j < Rows; ++j) acc[j] += xv * S::load(W1 + j * K1 + kv * L);
+    }
+    #pragma GCC unroll 16
+    for (std::size_t kv = 0; kv < K2 / L; ++kv) {
+        const V xv = S::load(x2 + kv * L);
+        #pragma GCC unroll 16
+        for (std::size_t j = 0; j < Rows; ++j) acc[j] += xv * S::load(W2 + j * K2 + kv * L);
+    }
+    V out{};
+    if constexpr (K1 / L + K2 / L > 0) out = S::sums(acc);  // rows shorter than a vector: tails only
+    if constexpr (K1 % L != 0)
+        #pragma GCC unroll 16
+        for (std::size_t j = 0; j < Rows; ++j)
+            for (std::size_t k = K1 / L * L; k < K1; ++k) out[j] += x1[k] * W1[j * K1 + k];
+    if constexpr (K2 % L != 0)
+        #pragma GCC unroll 16
+        for (std::size_t j = 0; j < Rows; ++j)
+            for (std::size_t k = K2 / L * L; k < K2; ++k) out[j] += x2[k] * W2[j * K2 + k];
+    if constexpr (Rows == L) {
+        if (b1) out += b2 ? S::load(b1) + S::load(b2) : S::load(b1);
+        S::store(y, out);
+    } else if constexpr (Rows * sizeof(T) == 16 || Rows * sizeof(T) == 32) {
+        // The first Rows lanes as one narrower vector, stored at once: the next layer's vector load
+        // of these values is then forwarded from one store, not stalled behind Rows of them.
+        using N = simd<T, Rows * sizeof(T)>;
+        typename N::type part = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return typename N::type{out[I]...};
+        }(std::make_index_sequence<Rows>{});
+        if (b1) part += b2 ? N::load(b1) + N::load(b2) : N::load(b1);
+        N::store(y, part);
+    } else {
+        #pragma GCC unroll 16
+        for (std::size_t j = 0; j < Rows; ++j) y[j] = b1 ? out[j] + (b2 ? b1[j] + b2[j] : b1[j]) : out[j];
+    }
+}
+
 // y[r][n] = x[r] . W[n] (+ bias[n]) for R rows x of length K and N rows W of length K, all
 // contiguous: Linear on a handful of samples, where the weights are read once and memory speed
-// is what counts. Vectors run along K; a tile's sums are finished with simd::sums.
+// is what counts. Tiles of a vector's lanes of rows of W (dot_tile).
 template <class T, std::size_t R, std::size_t N, std::size_t K>
 struct dot_rows {
-    using S = simd<T>;
-    using V = typename S::type;
-    static constexpr std::size_t L = S::lanes;
-    static constexpr std::size_t NR = L;  // rows of W per tile: one vector of results
-    static constexpr std::size_t K_vectors = K / L;
+    using S = simd<T, dot_vector_bytes<T, K>()>;
+    static constexpr std::size_t NR = S::lanes;  // rows of W per tile: one vector of results
 
     [[gnu::always_inline]] static void run(const T* x, const T* W, T* y, const T* bias) {
         for (std::size_t r = 0; r < R; ++r) {
-            std::size_t n0 = 0;
-            for (; n0 + NR <= N; n0 += NR) {
-                V acc[NR];
-                for (std::size_t j = 0; j < NR; ++j) acc[j] = V{};
-                for (std::size_t kv = 0; kv < K_vectors; ++kv) {
-                    const V xv = S::load(x + r * K + kv * L);
-                    for (std::size_t j = 0; j < NR; ++j) acc[j] += xv * S::load(W + (n0 + j) * K + kv * L);
-                }
-                V out = S::sums(acc);
-                if constexpr (K % L != 0)
-                    for (std::size_t j = 0; j < NR; ++j)
-                        for (std::size_t k = K_vectors * L; k < K; ++k) out[j] += x[r * K + k] * W[(n0 + j) * K + k];
-                if (bias) out += S::load(bias + n0);
-                S::store(y + r * N + n0, out);
-            }
-            for (; n0 < N; ++n0) {  // the last rows of W, fewer than a vector
-                V acc{};
-                for (std::size_t kv = 0; kv < K_vectors; ++kv)
-                    acc += S::load(x + r * K + kv * L) * S::load(W + n0 * K + kv * L);
-                T sum = 0;
-                for (std::size_t l = 0; l < L; ++l) sum += acc[l];
-                for (std::size_t k = K_vectors * L; k < K; ++k) sum += x[r * K + k] * W[n0 * K + k];
-                y[r * N + n0] = bias ? sum + bias[n0] : sum;
+            for (std::size_t n0 = 0; n0 + NR <= N; n0 += NR)
+                dot_tile<T, S, NR, K, 0>(x + r * K, W + n0 * K, x, W, y + r * N + n0, bias ? bias + n0 : nullptr,
+                                      nullptr);
+            if constexpr (N % NR != 0) {  // the last rows of W, fewer than a vector
+                constexpr std::size_t n0 = N / NR * NR;
+                dot_tile<T, S, N % NR, K, 0>(x + r * K, W + n0 * K, x, W, y + r * N + n0, bias ? bias + n0 : nullptr,
+                                          nullptr);
             }
         }
     }

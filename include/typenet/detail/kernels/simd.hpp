@@ -3,6 +3,7 @@
 // written once over `simd<T>::lanes` with GCC/Clang vector extensions.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <utility>
 
@@ -16,12 +17,13 @@ inline constexpr std::size_t vector_bytes = 32;
 inline constexpr std::size_t vector_bytes = 16;
 #endif
 
-template <class T>
+// Bytes: the target's widest by default; 16 or 32 for kernels whose rows are shorter than that.
+template <class T, std::size_t Bytes = vector_bytes>
 struct simd {
-    static constexpr std::size_t lanes = vector_bytes / sizeof(T);
-    typedef T type __attribute__((vector_size(vector_bytes)));
+    static constexpr std::size_t lanes = Bytes / sizeof(T);
+    typedef T type __attribute__((vector_size(Bytes)));
     // The same vector at any element alignment, and allowed to alias T.
-    typedef T unaligned __attribute__((vector_size(vector_bytes), aligned(sizeof(T)), may_alias));
+    typedef T unaligned __attribute__((vector_size(Bytes), aligned(sizeof(T)), may_alias));
 
     [[gnu::always_inline]] static type load(const T* p) { return *reinterpret_cast<const unaligned*>(p); }
     [[gnu::always_inline]] static void store(T* p, type v) { *reinterpret_cast<unaligned*>(p) = v; }
@@ -32,7 +34,8 @@ struct simd {
     // tree of log2(lanes) levels instead of lanes separate horizontal sums.
     [[gnu::always_inline]] static type sums(const type* v) {
         type ordered[lanes];
-        for (std::size_t i = 0; i < lanes; ++i) ordered[i] = v[bit_reverse(i)];
+        #pragma GCC unroll 16
+        for (std::size_t i = 0; i < lanes; ++i) ordered[i] = v[bit_reversed[i]];
         return tree<lanes, lanes / 2>(ordered);
     }
 
@@ -44,6 +47,7 @@ private:
     template <std::size_t Half>
     [[gnu::always_inline]] static void transpose_round(type* v) {
         if constexpr (Half > 0) {
+            #pragma GCC unroll 16
             for (std::size_t i = 0; i < lanes; ++i)
                 if ((i & Half) == 0) {
                     const type a = v[i], b = v[i + Half];
@@ -66,11 +70,14 @@ private:
     [[gnu::always_inline]] static type splat(T x, std::index_sequence<I...>) {
         return type{((void)I, x)...};
     }
-    static constexpr std::size_t bit_reverse(std::size_t i) {
-        std::size_t r = 0;
-        for (std::size_t bit = 1; bit < lanes; bit <<= 1) r = (r << 1) | ((i & bit) ? 1 : 0);
-        return r;
-    }
+    // i with its log2(lanes) bits reversed, for every i: a table, so that sums() indexes with
+    // constants (a call in the loop is left unevaluated at -O2, and the vectors go to memory).
+    static constexpr auto bit_reversed = [] {
+        std::array<std::size_t, lanes> out{};
+        for (std::size_t i = 0; i < lanes; ++i)
+            for (std::size_t bit = 1; bit < lanes; bit <<= 1) out[i] = (out[i] << 1) | ((i & bit) ? 1 : 0);
+        return out;
+    }();
     // Adds the halves of blocks of size 2*Half: lanes of `a` fill the even blocks, lanes of `b` the odd ones.
     template <std::size_t Half, std::size_t... I>
     [[gnu::always_inline]] static type fold(type a, type b, std::index_sequence<I...>) {
@@ -84,6 +91,7 @@ private:
             return v[0];
         } else {
             type next[Count / 2];
+            #pragma GCC unroll 16
             for (std::size_t i = 0; i < Count / 2; ++i)
                 next[i] = fold<Half>(v[2 * i], v[2 * i + 1], std::make_index_sequence<lanes>{});
             return tree<Count / 2, Half / 2>(next);
@@ -94,13 +102,19 @@ private:
 // A vector of Bytes bytes (16 or 32, narrower than the target's widest), loaded and stored at any
 // element alignment: for the few values a short row leaves after its whole vectors.
 template <class T, std::size_t Bytes>
-struct narrow_simd {
-    static constexpr std::size_t lanes = Bytes / sizeof(T);
-    typedef T type __attribute__((vector_size(Bytes)));
-    typedef T unaligned __attribute__((vector_size(Bytes), aligned(sizeof(T)), may_alias));
-    [[gnu::always_inline]] static type load(const T* p) { return *reinterpret_cast<const unaligned*>(p); }
-    [[gnu::always_inline]] static void store(T* p, type v) { *reinterpret_cast<unaligned*>(p) = v; }
-};
+using narrow_simd = simd<T, Bytes>;
+
+// The vectors for dot products along rows of the lengths K...: the target's widest, unless a row
+// that short would leave a good part of it to scalar tails (a GRU with 4 inputs, a convolution
+// window of 24 values under AVX-512); then the widest whose lanes divide every length.
+template <class T, std::size_t... K>
+constexpr std::size_t dot_vector_bytes() {
+    for (std::size_t bytes = vector_bytes; bytes >= 16; bytes /= 2) {
+        const std::size_t lanes = bytes / sizeof(T);
+        if (((K % lanes == 0 || (bytes == vector_bytes && K >= 2 * lanes)) && ...)) return bytes;
+    }
+    return vector_bytes;
+}
 
 constexpr std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
