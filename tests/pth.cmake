@@ -44,3 +44,13 @@ catch_discover_tests(typenet_memory_tests TEST_PREFIX "memory: ")
 typenet_test_executable(typenet_embed_tests embed.cpp)
 target_compile_definitions(typenet_embed_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
 catch_discover_tests(typenet_embed_tests TEST_PREFIX "embed: " PROPERTIES FIXTURES_REQUIRED pth_files)
+
+# The same tests with the I/O code compiled once, in typenet::io (TYPENET_SEPARATE_IO): the readers,
+# the loader and both savers through the declarations-only headers. GCC only (CI time).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  typenet_test_executable(typenet_embed_separate_io_tests embed.cpp)
+  target_link_libraries(typenet_embed_separate_io_tests PRIVATE typenet::io)
+  target_compile_definitions(typenet_embed_separate_io_tests PRIVATE TYPENET_PTH_FILES_DIR="${pth_files_dir}")
+  catch_discover_tests(typenet_embed_separate_io_tests TEST_PREFIX "embed (typenet::io): "
+                       PROPERTIES FIXTURES_REQUIRED pth_files)
+endif()

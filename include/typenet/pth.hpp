@@ -24,10 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
-#include <map>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,11 +32,29 @@
 #include <vector>
 
 #include "checkpoint.hpp"
+#include "detail/io_linkage.hpp"
+#include "dtype.hpp"
+#include "error.hpp"
+
+namespace typenet {
+
+// Reads a checkpoint from bytes in memory; `source_name` names it in messages. The checkpoint shares
+// ownership of the bytes, which its storages point into.
+TYPENET_IO_INLINE checkpoint read_pth(shared_bytes bytes, std::string source_name, const read_options& options = {});
+
+// Reads a .pth / .pt file written by torch.save.
+TYPENET_IO_INLINE checkpoint read_pth(const std::filesystem::path& path, const read_options& options = {});
+
+}  // namespace typenet
+
+#if TYPENET_IO_DEFINITIONS
+#include <functional>
+#include <map>
+#include <set>
+
 #include "detail/formats/file.hpp"
 #include "detail/formats/pickle.hpp"
 #include "detail/formats/zip.hpp"
-#include "dtype.hpp"
-#include "error.hpp"
 
 namespace typenet {
 
@@ -515,17 +530,14 @@ private:
 
 }  // namespace detail
 
-// Reads a checkpoint from bytes in memory; `source_name` names it in messages. The checkpoint shares
-// ownership of the bytes, which its storages point into.
-inline checkpoint read_pth(shared_bytes bytes, std::string source_name,
-                           const read_options& options = {}) {
+TYPENET_IO_INLINE checkpoint read_pth(shared_bytes bytes, std::string source_name, const read_options& options) {
     if (!bytes) throw format_error(detail::concat({"typenet: read_pth: no bytes for ", source_name}));
     return detail::pth_reader(std::move(bytes), std::move(source_name), options).read();
 }
 
-// Reads a .pth / .pt file written by torch.save.
-inline checkpoint read_pth(const std::filesystem::path& path, const read_options& options = {}) {
+TYPENET_IO_INLINE checkpoint read_pth(const std::filesystem::path& path, const read_options& options) {
     return read_pth(detail::read_file(path), path.string(), options);
 }
 
 }  // namespace typenet
+#endif  // TYPENET_IO_DEFINITIONS

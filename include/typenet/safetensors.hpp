@@ -25,24 +25,19 @@
 // A 0-dim tensor has shape [] (one element), as in PyTorch and Hugging Face's own writer.
 #pragma once
 
-#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <limits>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "detail/formats/file.hpp"
-#include "detail/formats/json.hpp"
+#include "detail/io_linkage.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 #include "model.hpp"
@@ -63,6 +58,64 @@ struct safetensors_tensor {
 
 // The header's "__metadata__": string keys and values, written in this order.
 using safetensors_metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Reads a safetensors file held in memory; `source_name` names it in messages. Refuses, with a
+// format_error saying what and where: a header length over 100,000,000 or past the end; a
+// header that is not a UTF-8 JSON object starting with '{' (whitespace may follow it); repeated
+// keys; a tensor entry without dtype, shape or data_offsets; a dtype typenet lacks (U16, U32,
+// U64, F8...) or the format does not define; data ranges that leave gaps, overlap, or do not
+// start at 0; a range whose size is not numel(shape) * dtype size (computed without overflow);
+// bytes after the last tensor; an "__metadata__" that is not an object of strings.
+// The tensors come in data order, contiguous (row-major strides), storages pointing into `bytes`;
+// top_level lists the tensor names in the same order, and metadata holds "__metadata__".
+TYPENET_IO_INLINE checkpoint read_safetensors(shared_bytes bytes, std::string source_name);
+
+// Reads a safetensors file from disk (see above for what it checks).
+TYPENET_IO_INLINE checkpoint read_safetensors(const std::filesystem::path& path);
+
+// The whole file in memory. The header lists "__metadata__" first (left out when `metadata` is
+// empty), then the tensors in the order given, which is also their order in the data. Throws
+// format_error, naming the tensor, for duplicate or non-UTF-8 names, a tensor named
+// "__metadata__", or bytes that do not match dtype and shape.
+TYPENET_IO_INLINE std::vector<std::byte> encode_safetensors(std::span<const safetensors_tensor> tensors,
+                                                            const safetensors_metadata& metadata = {{"format", "pt"}});
+
+// Writes tensors to a file atomically. Everything is checked before the file is touched.
+TYPENET_IO_INLINE void save_safetensors(std::span<const safetensors_tensor> tensors, const std::filesystem::path& path,
+                                        const safetensors_metadata& metadata = {{"format", "pt"}});
+
+namespace detail {
+// save_safetensors(model, path) for any model type: its state block, described by its state_dict.
+TYPENET_IO_INLINE void save_safetensors_state(std::span<const std::byte> state, std::span<const state_entry> entries,
+                                              std::uint64_t fingerprint, const std::filesystem::path& path);
+}  // namespace detail
+
+// Writes a model's state_dict as a file safetensors.torch.load_file reads: PyTorch's keys in
+// state_dict order, the model's dtype (F32 or F64; num_batches_tracked stays I64, shape []), and
+// {"format": "pt", "typenet.fingerprint": M::fingerprint in 16 hexadecimal digits} as metadata
+// (load_state_dict checks the fingerprint; other readers ignore metadata).
+// A Model or a Stream (anything with their state_dict surface, detail/state_block.hpp).
+template <class M>
+    requires requires(const M& m) { M::state_dict.size(); m.state(); }
+void save_safetensors(const M& model, const std::filesystem::path& path) {
+    // The state block holds native-endian values and the format is little-endian.
+    static_assert(std::endian::native == std::endian::little,
+                  "typenet::save_safetensors(model, ...) supports little-endian machines only");
+    detail::save_safetensors_state(model.state(), M::state_dict, M::fingerprint, path);
+}
+
+}  // namespace typenet
+
+#if TYPENET_IO_DEFINITIONS
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <unordered_set>
+
+#include "detail/formats/file.hpp"
+#include "detail/formats/json.hpp"
+
+namespace typenet {
 
 namespace detail {
 
@@ -404,16 +457,7 @@ inline void write_safetensors(std::span<const safetensors_tensor> tensors, const
 
 }  // namespace detail
 
-// Reads a safetensors file held in memory; `source_name` names it in messages. Refuses, with a
-// format_error saying what and where: a header length over 100,000,000 or past the end; a
-// header that is not a UTF-8 JSON object starting with '{' (whitespace may follow it); repeated
-// keys; a tensor entry without dtype, shape or data_offsets; a dtype typenet lacks (U16, U32,
-// U64, F8...) or the format does not define; data ranges that leave gaps, overlap, or do not
-// start at 0; a range whose size is not numel(shape) * dtype size (computed without overflow);
-// bytes after the last tensor; an "__metadata__" that is not an object of strings.
-// The tensors come in data order, contiguous (row-major strides), storages pointing into `bytes`;
-// top_level lists the tensor names in the same order, and metadata holds "__metadata__".
-inline checkpoint read_safetensors(shared_bytes bytes, std::string source_name) {
+TYPENET_IO_INLINE checkpoint read_safetensors(shared_bytes bytes, std::string source_name) {
     using detail::concat;
     if (!bytes) throw format_error(concat({"typenet: ", source_name, ": no bytes to read (a null pointer)"}));
     const std::string& source = source_name;
@@ -467,17 +511,12 @@ inline checkpoint read_safetensors(shared_bytes bytes, std::string source_name) 
     return c;
 }
 
-// Reads a safetensors file from disk (see above for what it checks).
-inline checkpoint read_safetensors(const std::filesystem::path& path) {
+TYPENET_IO_INLINE checkpoint read_safetensors(const std::filesystem::path& path) {
     return read_safetensors(detail::read_file(path), path.string());
 }
 
-// The whole file in memory. The header lists "__metadata__" first (left out when `metadata` is
-// empty), then the tensors in the order given, which is also their order in the data. Throws
-// format_error, naming the tensor, for duplicate or non-UTF-8 names, a tensor named
-// "__metadata__", or bytes that do not match dtype and shape.
-inline std::vector<std::byte> encode_safetensors(std::span<const safetensors_tensor> tensors,
-                                                 const safetensors_metadata& metadata = {{"format", "pt"}}) {
+TYPENET_IO_INLINE std::vector<std::byte> encode_safetensors(std::span<const safetensors_tensor> tensors,
+                                                            const safetensors_metadata& metadata) {
     const std::string header = detail::safetensors_header(tensors, metadata, "<memory>");
     std::size_t size = 8 + header.size();
     for (const safetensors_tensor& t : tensors) size += t.bytes.size();
@@ -490,37 +529,31 @@ inline std::vector<std::byte> encode_safetensors(std::span<const safetensors_ten
     return out;
 }
 
-// Writes tensors to a file atomically. Everything is checked before the file is touched.
-inline void save_safetensors(std::span<const safetensors_tensor> tensors, const std::filesystem::path& path,
-                             const safetensors_metadata& metadata = {{"format", "pt"}}) {
+TYPENET_IO_INLINE void save_safetensors(std::span<const safetensors_tensor> tensors, const std::filesystem::path& path,
+                                        const safetensors_metadata& metadata) {
     const std::string header = detail::safetensors_header(tensors, metadata, path.string());
     detail::write_file_atomically(path, [&](const detail::chunk_writer& write) {
         detail::write_safetensors(tensors, header, write);
     });
 }
 
-// Writes a model's state_dict as a file safetensors.torch.load_file reads: PyTorch's keys in
-// state_dict order, the model's dtype (F32 or F64; num_batches_tracked stays I64, shape []), and
-// {"format": "pt", "typenet.fingerprint": M::fingerprint in 16 hexadecimal digits} as metadata
-// (load_state_dict checks the fingerprint; other readers ignore metadata).
-// A Model or a Stream (anything with their state_dict surface, detail/state_block.hpp).
-template <class M>
-    requires requires(const M& m) { M::state_dict.size(); m.state(); }
-void save_safetensors(const M& model, const std::filesystem::path& path) {
-    // The state block holds native-endian values and the format is little-endian.
-    static_assert(std::endian::native == std::endian::little,
-                  "typenet::save_safetensors(model, ...) supports little-endian machines only");
-    std::vector<safetensors_tensor> tensors(M::state_dict.size());
+namespace detail {
+
+TYPENET_IO_INLINE void save_safetensors_state(std::span<const std::byte> state, std::span<const state_entry> entries,
+                                              std::uint64_t fingerprint, const std::filesystem::path& path) {
+    std::vector<safetensors_tensor> tensors(entries.size());
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        const state_entry& e = M::state_dict[i];
+        const state_entry& e = entries[i];
         tensors[i].name = std::string(e.key);
         tensors[i].dtype = e.dtype;
         tensors[i].shape.assign(e.shape.begin(), e.shape.end());
-        tensors[i].bytes = model.bytes(e);
+        tensors[i].bytes = state.subspan(e.offset, e.nbytes);
     }
     save_safetensors(tensors, path,
-                     {{"format", "pt"},
-                      {std::string(detail::fingerprint_metadata_key), detail::fingerprint_text(M::fingerprint)}});
+                     {{"format", "pt"}, {std::string(fingerprint_metadata_key), fingerprint_text(fingerprint)}});
 }
 
+}  // namespace detail
+
 }  // namespace typenet
+#endif  // TYPENET_IO_DEFINITIONS

@@ -1,6 +1,6 @@
 # Installs typenet (headers, CMake package, tools) from SOURCE_DIR into a fresh prefix, then builds
-# and runs a separate project that finds it with find_package(typenet CONFIG) and embeds weights
-# with its typenet_embed_weights.
+# and runs a separate project that finds it with find_package(typenet CONFIG), embeds weights
+# with its typenet_embed_weights and links its compiled I/O, typenet::io.
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)

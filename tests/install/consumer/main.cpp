@@ -1,4 +1,9 @@
-// A program built against an installed typenet, with weights inside it (typenet_embed_weights).
+// A program built against an installed typenet, with weights inside it (typenet_embed_weights),
+// and the I/O code from the installed library typenet::io.
+#ifndef TYPENET_SEPARATE_IO
+#error "linking typenet::io defines TYPENET_SEPARATE_IO"
+#endif
+
 #include <memory>
 
 #include "model.hpp"
