@@ -110,6 +110,10 @@ TEST_CASE("recurrent layers: the streaming step gives exactly the whole-sequence
     check_step_equals_sequence<GRU<3, 19, num_layers<3>, bias<false>>, 110, 3>();
     check_step_equals_sequence<LSTM<5, 20>, 130, 5>();
     check_step_equals_sequence<LSTM<5, 20, num_layers<2>, proj_size<7>>, 130, 5>();
+    // Hidden size 64 and more: input products apart, for blocks of 16 steps in the whole sequence
+    // (101 steps: six blocks and a rest of 5).
+    check_step_equals_sequence<GRU<24, 64, num_layers<2>>, 101, 24>();
+    check_step_equals_sequence<LSTM<16, 64, bias<false>>, 101, 16>();
 }
 
 TEST_CASE("recurrent layers: h_n and c_n are the last states of each direction") {

@@ -27,6 +27,8 @@ using rnn_h_n = RNN<4, 10, num_layers<2>, bidirectional<true>, returns<"h_n">>;
 using lstm_h_n = LSTM<6, 10, num_layers<2>, proj_size<5>, returns<"h_n">, batch_first<true>>;
 using lstm_c_n = LSTM<6, 10, num_layers<2>, bidirectional<true>, returns<"c_n">>;
 using gru_h_n = GRU<6, 10, num_layers<2>, bidirectional<true>, returns<"h_n">, batch_first<true>>;
+using lstm_64_2layer_bidir = LSTM<16, 64, num_layers<2>, bidirectional<true>, batch_first<true>>;
+using gru_64_2layer = GRU<24, 64, num_layers<2>>;
 using lstm_last_step_head = Sequential<LSTM<8, 24, batch_first<true>>, LastStep, Linear<24, 4>>;
 
 }  // namespace reference::recurrent
@@ -55,6 +57,8 @@ void for_each_recurrent_model(Full full, Light light) {
     light.template operator()<lstm_h_n, Input<100, 6>>("lstm_h_n");
     full.template operator()<lstm_c_n, Input<100, 6>>("lstm_c_n");
     light.template operator()<gru_h_n, Input<100, 6>>("gru_h_n");
+    light.template operator()<lstm_64_2layer_bidir, Input<101, 16>>("lstm_64_2layer_bidir");
+    full.template operator()<gru_64_2layer, Input<101, 24>>("gru_64_2layer");
     light.template operator()<lstm_last_step_head, Input<100, 8>>("lstm_last_step_head");
 }
 

@@ -63,6 +63,10 @@ MODELS = {
     "lstm_h_n": (lambda: LSTM(6, 10, num_layers=2, proj_size=5, returns="h_n", batch_first=True), (100, 6)),
     "lstm_c_n": (lambda: LSTM(6, 10, num_layers=2, bidirectional=True, returns="c_n"), (100, 6)),
     "gru_h_n": (lambda: GRU(6, 10, num_layers=2, bidirectional=True, returns="h_n", batch_first=True), (100, 6)),
+    # Hidden size 64: typenet computes the input products apart, for blocks of 16 steps at once in a
+    # whole sequence (101 steps: six blocks and a rest of 5, both ways).
+    "lstm_64_2layer_bidir": (lambda: LSTM(16, 64, num_layers=2, bidirectional=True, batch_first=True), (101, 16)),
+    "gru_64_2layer": (lambda: GRU(24, 64, num_layers=2), (101, 24)),
     # The usual classifier head: the last output of the sequence, then a Linear.
     "lstm_last_step_head": (lambda: nn.Sequential(LSTM(8, 24, batch_first=True), LastStep(), nn.Linear(24, 4)),
                             (100, 8)),
@@ -72,4 +76,4 @@ MODELS = {
 # the others (float and float64) are recurrent.hpp's check_model models.
 FLOAT_ONLY = {"rnn_tanh", "rnn_relu", "lstm", "lstm_time_first", "gru", "gru_batch_first", "gru_32",
               "lstm_proj_bidir", "lstm_nobias", "gru_3layer_nobias", "rnn_h_n", "lstm_h_n", "gru_h_n",
-              "lstm_last_step_head"}
+              "lstm_last_step_head", "lstm_64_2layer_bidir"}

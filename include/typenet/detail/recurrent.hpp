@@ -5,6 +5,7 @@
 // agree to the last bit.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -173,8 +174,36 @@ struct recurrent {
         return w;
     }
 
+    // Whether a cell's input product W_ih x + b_ih is computed on its own, apart from W_hh h + b_hh
+    // (as PyTorch adds them): for hidden sizes of 64 and more, whose weights outgrow the L1 cache.
+    // The whole-sequence pass then computes it for input_block steps at once, reading W_ih once per
+    // block instead of once per step; the stream computes it the same way one step at a time, so
+    // the two still agree to the last bit. Smaller cells add both products in one pass (dot2_rows):
+    // one horizontal sum per row instead of two, which is what their step latency is made of.
+    static constexpr bool separate_input = H >= 64;
+    static constexpr std::size_t input_block = 16;
+
+    // A step's pre-activations: g (GH values; a GRU's r and z already summed) and a GRU's gn
+    // (W_in x + b_in, then W_hn h + b_hn: n needs them apart). The gates run in whole vectors: a
+    // hidden size that is not a multiple of the width is padded (a vector more, zeros), so small
+    // layers, such as a GRU with hidden size 8 under AVX-512, do not fall back to scalars.
+    template <class T>
+    struct pre_activations {
+        static constexpr std::size_t lanes = simd<T>::lanes;
+        static constexpr std::size_t summed = Cell == cell_kind::gru ? 2 * H : GH;
+        alignas(state_alignment) T g[GH + lanes];
+        alignas(state_alignment) T gn[Cell == cell_kind::gru ? 2 * H + lanes : 1];
+        [[gnu::always_inline]] pre_activations() {
+            if constexpr (H % lanes != 0) {
+                for (std::size_t i = summed; i < GH + lanes; ++i) g[i] = T(0);
+                if constexpr (Cell == cell_kind::gru)
+                    for (std::size_t i = 2 * H; i < 2 * H + lanes; ++i) gn[i] = T(0);
+            }
+        }
+    };
+
     // One step of one cell, PyTorch's formulas (ATen's RNN.cpp cells), on gi = W_ih x + b_ih and
-    // gh = W_hh h + b_hh (summed in one pass where only their sum is used):
+    // gh = W_hh h + b_hh:
     //   RNN:  h = tanh(gi + gh) or relu(gi + gh)
     //   LSTM: i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of (gi + gh); c = f c + i g; h = o tanh(c)
     //         (then h = W_hr h with proj_size)
@@ -183,29 +212,49 @@ struct recurrent {
     // h (H_out values) and c (H) are updated in place.
     template <class T, std::size_t In>
     [[gnu::always_inline]] static void cell_step(const cell_weights<T>& w, const T* x, T* h, T* c) {
-        // RNN and LSTM add the two products whole, GRU those of r and z: one pass computes the sum.
-        // GRU's n needs W_hn h + b_hn on its own (it is multiplied by r).
-        constexpr std::size_t summed = Cell == cell_kind::gru ? 2 * H : GH;
+        if constexpr (separate_input) {
+            alignas(state_alignment) T gi[GH];
+            dot_rows<T, 1, GH, In>::run(x, w.w_ih, gi, w.b_ih);
+            cell_step_from<T>(w, gi, h, c);
+        } else {
+            // RNN and LSTM add the two products whole, GRU those of r and z, in one pass.
+            pre_activations<T> p;
+            dot2_rows<T, pre_activations<T>::summed, In, H_out>::run(x, w.w_ih, h, w.w_hh, p.g, w.b_ih, w.b_hh);
+            if constexpr (Cell == cell_kind::gru) {
+                dot_rows<T, 1, H, In>::run(x, w.w_ih + 2 * H * In, p.gn, has_bias ? w.b_ih + 2 * H : nullptr);
+                dot_rows<T, 1, H, H_out>::run(h, w.w_hh + 2 * H * H_out, p.gn + H,
+                                              has_bias ? w.b_hh + 2 * H : nullptr);
+            }
+            cell_gates<T>(w, p, h, c);
+        }
+    }
+
+    // One step given gi = W_ih x + b_ih (separate_input).
+    template <class T>
+    [[gnu::always_inline]] static void cell_step_from(const cell_weights<T>& w, const T* gi, T* h, T* c) {
+        pre_activations<T> p;
+        alignas(state_alignment) T gh[GH];
+        dot_rows<T, 1, GH, H_out>::run(h, w.w_hh, gh, w.b_hh);
+        for (std::size_t i = 0; i < pre_activations<T>::summed; ++i) p.g[i] = gi[i] + gh[i];
+        if constexpr (Cell == cell_kind::gru)
+            for (std::size_t i = 0; i < H; ++i) {
+                p.gn[i] = gi[2 * H + i];
+                p.gn[H + i] = gh[2 * H + i];
+            }
+        cell_gates<T>(w, p, h, c);
+    }
+
+    // The gates on a step's pre-activations: h and c updated in place.
+    template <class T>
+    [[gnu::always_inline]] static void cell_gates(const cell_weights<T>& w, const pre_activations<T>& p, T* h,
+                                                  T* c) {
+        const T* g = p.g;
+        [[maybe_unused]] const T* gn = p.gn;
         using S = simd<T>;
         using V = typename S::type;
         constexpr std::size_t lanes = S::lanes;
-        // The gates run in whole vectors: a hidden size that is not a multiple of the width is
-        // padded (the buffers below have a vector more, zeros; h and c are copied in and out), so
-        // small layers, such as a GRU with hidden size 8 under AVX-512, do not fall back to scalars.
         constexpr bool padded = H % lanes != 0;
         constexpr std::size_t Hp = round_up(H, lanes);
-        alignas(state_alignment) T g[GH + lanes];
-        alignas(state_alignment) T gn[Cell == cell_kind::gru ? 2 * H + lanes : 1];
-        if constexpr (padded) {
-            for (std::size_t i = summed; i < GH + lanes; ++i) g[i] = T(0);
-            if constexpr (Cell == cell_kind::gru)
-                for (std::size_t i = 2 * H; i < 2 * H + lanes; ++i) gn[i] = T(0);
-        }
-        dot2_rows<T, summed, In, H_out>::run(x, w.w_ih, h, w.w_hh, g, w.b_ih, w.b_hh);
-        if constexpr (Cell == cell_kind::gru) {
-            dot_rows<T, 1, H, In>::run(x, w.w_ih + 2 * H * In, gn, has_bias ? w.b_ih + 2 * H : nullptr);
-            dot_rows<T, 1, H, H_out>::run(h, w.w_hh + 2 * H * H_out, gn + H, has_bias ? w.b_hh + 2 * H : nullptr);
-        }
         // h (H values but for LSTM's projection) and c, padded to whole vectors when needed.
         alignas(state_alignment) T h_pad[padded || projection ? Hp : 1];
         alignas(state_alignment) T c_pad[padded && has_cell_state ? Hp : 1];
@@ -252,11 +301,13 @@ struct recurrent {
         cell_step<T, layer_input(L)>(w, x, h, c);
     }
 
-    // Scratch of the whole-sequence pass: the outputs of two layers (ping-pong) and h, c.
+    // Scratch of the whole-sequence pass: the outputs of two layers (ping-pong), h, c, and with
+    // separate_input a block of steps' input products.
     template <class T>
     static constexpr std::size_t scratch_elements(shape in, std::size_t) {
         const std::size_t sequence = aligned_elements(in[0] * directions * H_out, sizeof(T));
-        return 2 * sequence + aligned_elements(H_out, sizeof(T)) + aligned_elements(H, sizeof(T));
+        return 2 * sequence + aligned_elements(H_out, sizeof(T)) + aligned_elements(H, sizeof(T)) +
+               (separate_input ? aligned_elements(input_block * GH, sizeof(T)) : 0);
     }
 
     // The whole sequence: layer by layer, each direction running the same cell step as the stream.
@@ -268,17 +319,18 @@ struct recurrent {
         T* buffers[2] = {scratch, scratch + sequence};
         T* h = scratch + 2 * sequence;
         T* c = h + aligned_elements(H_out, sizeof(T));
+        T* gi = c + aligned_elements(H, sizeof(T));  // separate_input: [input_block][GH]
         constexpr std::size_t out_numel = infer(In).output.numel();
         for (std::size_t n = 0; n < N; ++n) {
             const T* x = in + n * In.numel();
             T* y = out + n * out_numel;
-            run_layers<T, steps, 0>(params.base, x, y, buffers, h, c);
+            run_layers<T, steps, 0>(params.base, x, y, buffers, h, c, gi);
         }
     }
 
     template <class T, std::size_t Steps, std::size_t L>
     [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h,
-                                                  T* c) {
+                                                  T* c, T* gi) {
         constexpr std::size_t width = directions * H_out;
         constexpr std::size_t in_width = layer_input(L);
         // The last layer writes the output sequence straight into y when that is what is returned.
@@ -287,17 +339,37 @@ struct recurrent {
             const cell_weights<T> w = weights_of<T>(base, L, d);
             for (std::size_t i = 0; i < H_out; ++i) h[i] = T(0);
             for (std::size_t i = 0; i < H; ++i) c[i] = T(0);
-            for (std::size_t s = 0; s < Steps; ++s) {
-                const std::size_t t = d == 0 ? s : Steps - 1 - s;
-                cell_step_of_layer<T, L>(w, x + t * in_width, h, c);
-                for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+            if constexpr (separate_input) {
+                // Blocks of input_block steps: their input products in one pass over W_ih (the
+                // same per-row arithmetic as one step's), then the steps.
+                for (std::size_t s0 = 0; s0 < Steps; s0 += input_block) {
+                    const std::size_t count = std::min(input_block, Steps - s0);
+                    const std::size_t first = d == 0 ? s0 : Steps - s0 - count;  // the block's earliest step
+                    if (count == input_block)
+                        dot_rows<T, input_block, GH, in_width>::run(x + first * in_width, w.w_ih, gi, w.b_ih);
+                    else
+                        for (std::size_t k = 0; k < count; ++k)
+                            dot_rows<T, 1, GH, in_width>::run(x + (first + k) * in_width, w.w_ih, gi + k * GH,
+                                                              w.b_ih);
+                    for (std::size_t k = 0; k < count; ++k) {
+                        const std::size_t t = d == 0 ? s0 + k : Steps - 1 - s0 - k;
+                        cell_step_from<T>(w, gi + (t - first) * GH, h, c);
+                        for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+                    }
+                }
+            } else {
+                for (std::size_t s = 0; s < Steps; ++s) {
+                    const std::size_t t = d == 0 ? s : Steps - 1 - s;
+                    cell_step_of_layer<T, L>(w, x + t * in_width, h, c);
+                    for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+                }
             }
             if constexpr (returned == rnn_output::h_n)
                 for (std::size_t i = 0; i < H_out; ++i) y[(L * directions + d) * H_out + i] = h[i];
             if constexpr (returned == rnn_output::c_n)
                 for (std::size_t i = 0; i < H; ++i) y[(L * directions + d) * H + i] = c[i];
         }
-        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1>(base, seq, y, buffers, h, c);
+        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1>(base, seq, y, buffers, h, c, gi);
     }
 
     // Streaming (stream.hpp): one time step [input_size] -> [H_out]; the state is h then c of

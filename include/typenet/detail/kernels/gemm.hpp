@@ -193,16 +193,18 @@ struct dot_rows {
     using S = simd<T, dot_vector_bytes<T, K>()>;
     static constexpr std::size_t NR = S::lanes;  // rows of W per tile: one vector of results
 
+    // Tiles of W outside, rows of x inside: a tile read from memory serves every row. Each value
+    // is computed as with R = 1.
     [[gnu::always_inline]] static void run(const T* x, const T* W, T* y, const T* bias) {
-        for (std::size_t r = 0; r < R; ++r) {
-            for (std::size_t n0 = 0; n0 + NR <= N; n0 += NR)
+        for (std::size_t n0 = 0; n0 + NR <= N; n0 += NR)
+            for (std::size_t r = 0; r < R; ++r)
                 dot_tile<T, S, NR, K, 0>(x + r * K, W + n0 * K, x, W, y + r * N + n0, bias ? bias + n0 : nullptr,
-                                      nullptr);
-            if constexpr (N % NR != 0) {  // the last rows of W, fewer than a vector
-                constexpr std::size_t n0 = N / NR * NR;
+                                         nullptr);
+        if constexpr (N % NR != 0) {  // the last rows of W, fewer than a vector
+            constexpr std::size_t n0 = N / NR * NR;
+            for (std::size_t r = 0; r < R; ++r)
                 dot_tile<T, S, N % NR, K, 0>(x + r * K, W + n0 * K, x, W, y + r * N + n0, bias ? bias + n0 : nullptr,
-                                          nullptr);
-            }
+                                             nullptr);
         }
     }
 };
