@@ -28,6 +28,11 @@ using lstm_h_n = LSTM<6, 10, num_layers<2>, proj_size<5>, returns<"h_n">, batch_
 using lstm_c_n = LSTM<6, 10, num_layers<2>, bidirectional<true>, returns<"c_n">>;
 using gru_h_n = GRU<6, 10, num_layers<2>, bidirectional<true>, returns<"h_n">, batch_first<true>>;
 using lstm_last_step_head = Sequential<LSTM<8, 24, batch_first<true>>, LastStep, Linear<24, 4>>;
+// Also run one time step at a time by stream.cpp: [6, 100] (channels, time) -> [100, 2].
+template <std::size_t Dilation>
+using causal_residual = Residual<Sequential<ConstantPad1d<2 * Dilation, 0>, Conv1d<6, 6, 3, dilation<Dilation>>, Tanh>>;
+using stream_tcn_gru =
+    Sequential<causal_residual<1>, causal_residual<2>, Transpose<1, 2>, GRU<6, 8, batch_first<true>>, Linear<8, 2>>;
 
 }  // namespace reference::recurrent
 
@@ -56,6 +61,7 @@ void for_each_recurrent_model(Full full, Light light) {
     full.template operator()<lstm_c_n, Input<100, 6>>("lstm_c_n");
     light.template operator()<gru_h_n, Input<100, 6>>("gru_h_n");
     light.template operator()<lstm_last_step_head, Input<100, 8>>("lstm_last_step_head");
+    light.template operator()<stream_tcn_gru, Input<6, 100>>("stream_tcn_gru");
 }
 
 }  // namespace reference
