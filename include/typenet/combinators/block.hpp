@@ -107,7 +107,8 @@ struct Then {};
 // Template arguments that are options (options.hpp) are not operands: the combinator reads them
 // itself. Optional: `first_operand_in_out = true` when combine accepts operands[0] == out (the
 // first operand is then computed straight into the output), `sample_wise = false` when samples
-// depend on each other.
+// depend on each other, `stepwise = true` when it combines each position on its own (a Block using
+// it then runs in a Stream, its rule and kernel serving one time step's shapes).
 template <class... Arguments>
 struct Combinator {
     static constexpr bool expression_node = true;
