@@ -1,4 +1,5 @@
-"""Reference models of the recurrent group (RNN, LSTM, GRU, LastStep), mirrored in recurrent.hpp.
+"""Reference models of the recurrent group (RNN, LSTM, GRU, LastStep, a TCN before a GRU), mirrored
+in recurrent.hpp.
 make_reference.py feeds every model a batch [BATCH, T, features]: the wrappers below are the
 PyTorch modules themselves (subclasses: same state_dict keys) called the way their batch_first
 option says, returning what the typenet layer returns, batch first: the output sequence, or h_n /
