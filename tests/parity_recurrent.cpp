@@ -1,6 +1,7 @@
 // Parity with PyTorch of the recurrent group's reference models (reference/recurrent.hpp and .py):
 // RNN (tanh, relu), LSTM (proj_size), GRU, stacked and bidirectional, without bias, returning the
-// output sequence, h_n or c_n, and LastStep in a classifier head, over sequences of 100 steps or more.
+// output sequence, h_n or c_n, LastStep in a classifier head, and a TCN of residual Blocks before a
+// GRU (also streamed by stream.cpp), over sequences of 100 steps or more.
 //
 // The bound stays PyTorch's 1e-5 relative to the output's scale after 100+ steps: the hidden
 // state forgets its past (gates below 1, tanh saturating), so rounding differences do not grow

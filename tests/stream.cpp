@@ -1,7 +1,8 @@
 // Streaming (stream.hpp): a Stream run one time step at a time gives PyTorch's whole-sequence
 // outputs, and the whole-sequence Model's, step t being time index t; reset() starts a sequence
 // again; a Stream loads and saves like a Model. The models are the conv_pool group's causal
-// convolutions (reference/conv_pool.py): PyTorch computed their outputs on whole sequences.
+// convolutions (reference/conv_pool.py) and the recurrent group's TCN of residual Blocks before a
+// GRU (reference/recurrent.py): PyTorch computed their outputs on whole sequences.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "parity_support.hpp"
 #include "reference/conv_pool.hpp"
+#include "reference/recurrent.hpp"
 
 using namespace parity;
 using namespace typenet;
@@ -22,8 +24,8 @@ namespace {
 enum class time_axis { first, last };
 
 // Runs the `steps` time steps of one sample (`in`, `in_size` values per step) through the stream,
-// from the state as it is, and writes the outputs in the same layout.
-template <time_axis Axis, class S, class T>
+// from the state as it is, and writes the outputs in the layout OutAxis (by default the input's).
+template <time_axis Axis, time_axis OutAxis = Axis, class S, class T>
 void run_sequence(S& stream, typename S::state_type& state, const T* in, T* out, std::size_t steps) {
     constexpr std::size_t in_size = S::input_shape.numel(), out_size = S::output_shape.numel();
     typename S::input_type x;
@@ -31,12 +33,12 @@ void run_sequence(S& stream, typename S::state_type& state, const T* in, T* out,
     for (std::size_t t = 0; t < steps; ++t) {
         for (std::size_t i = 0; i < in_size; ++i) x[i] = Axis == time_axis::first ? in[t * in_size + i] : in[i * steps + t];
         stream.step(state, x, y);
-        for (std::size_t o = 0; o < out_size; ++o) (Axis == time_axis::first ? out[t * out_size + o] : out[o * steps + t]) = y[o];
+        for (std::size_t o = 0; o < out_size; ++o) (OutAxis == time_axis::first ? out[t * out_size + o] : out[o * steps + t]) = y[o];
     }
 }
 
 // The reference batch of `name`, each sample a sequence run from the start: outputs of the batch.
-template <time_axis Axis, class S>
+template <time_axis Axis, time_axis OutAxis = Axis, class S>
 std::vector<typename S::scalar_type> stream_outputs(S& stream, const std::string& name, std::size_t steps) {
     using T = typename S::scalar_type;
     const std::vector<float> x32 = read_values<float>(name + ".input.bin");
@@ -45,14 +47,14 @@ std::vector<typename S::scalar_type> stream_outputs(S& stream, const std::string
     std::vector<T> y(batch * steps * S::output_shape.numel());
     for (std::size_t n = 0; n < batch; ++n) {
         typename S::state_type state{};
-        run_sequence<Axis>(stream, state, x.data() + n * steps * S::input_shape.numel(),
+        run_sequence<Axis, OutAxis>(stream, state, x.data() + n * steps * S::input_shape.numel(),
                            y.data() + n * steps * S::output_shape.numel(), steps);
     }
     return y;
 }
 
 // The Stream of a whole-sequence model, stepped, against PyTorch's and the Model's outputs.
-template <class Net, class Whole, class Step, time_axis Axis, std::size_t Steps>
+template <class Net, class Whole, class Step, time_axis Axis, std::size_t Steps, time_axis OutAxis = Axis>
 void check_stream(const std::string& name) {
     using S = Stream<Net, Step>;
     using M = Model<Net, Whole, float, batch>;
@@ -60,7 +62,7 @@ void check_stream(const std::string& name) {
     auto model = std::make_unique<M>();
     load_state_dict(*stream, path_of(name + ".pth"));
     load_state_dict(*model, path_of(name + ".pth"));
-    const std::vector<float> y = stream_outputs<Axis>(*stream, name, Steps);
+    const std::vector<float> y = stream_outputs<Axis, OutAxis>(*stream, name, Steps);
     CHECK(test::relative_error<float, float>(y, read_values<float>(name + ".output.bin")) <= 1e-5);
 
     auto x = std::make_unique<typename M::template batch_input_type<batch>>();
@@ -82,6 +84,13 @@ static_assert(causal_stream::state_dict.size() == Model<causal_net, Input<120, 4
 static_assert(causal_stream::state_dict[2].key == "4.weight" && causal_stream::state_bytes ==
               Model<causal_net, Input<120, 4>>::state_bytes);
 
+// Residual Blocks (x + body(x)) step on the step's shape: [6] + [6]. The state: each causal
+// convolution's last (3 - 1) * dilation inputs of 6 channels, then the GRU's h.
+using tcn_net = reference::recurrent::stream_tcn_gru;  // [6, 100] -> [100, 2], a step [6] -> [2]
+using tcn_stream = Stream<tcn_net, Input<6>>;
+static_assert(tcn_stream::state_size == 6 * 2 + 6 * 4 + 8 && tcn_stream::output_shape == shape{2});
+static_assert(tcn_stream::module("1.0.1").input_shape == shape{6} && tcn_stream::state_dict[2].key == "1.0.1.weight");
+
 }  // namespace
 
 TEST_CASE("a Stream run step by step gives PyTorch's and the Model's whole-sequence outputs") {
@@ -90,6 +99,9 @@ TEST_CASE("a Stream run step by step gives PyTorch's and the Model's whole-seque
     }
     SECTION("a grouped, dilated causal Conv1d on [C, L]") {
         check_stream<grouped_net, Input<4, 110>, Input<4>, time_axis::last, 110>("stream_grouped_conv");
+    }
+    SECTION("residual Blocks of causal dilated Conv1d on [C, L] (a TCN), then a GRU and a Linear on [T, F]") {
+        check_stream<tcn_net, Input<6, 100>, Input<6>, time_axis::last, 100, time_axis::first>("stream_tcn_gru");
     }
     SECTION("in double, PyTorch's float64 outputs up to rounding") {
         auto stream = std::make_unique<Stream<causal_net, Input<4>, double>>();
@@ -120,6 +132,36 @@ TEST_CASE("a Stream of nested Sequentials and stepwise layers steps as the whole
     std::vector<float> y(whole.size);
     S::state_type state{};
     run_sequence<time_axis::first>(*stream, state, x.data(), y.data(), 7);
+    CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
+}
+
+TEST_CASE("a Stream steps a Block's expression: Add, Mul, Then, calls and inline modules") {
+    // WaveNet's gated residual unit on [4, 100] (time last): x + res(tanh(filter(x)) * sigmoid(gate(x))),
+    // its causal paddings inline (modules without state in the expression).
+    using Gated = Block<Named<"filter", Conv1d<4, 4, 3, dilation<2>>>, Named<"gate", Conv1d<4, 4, 3, dilation<2>>>,
+                        Named<"res", Conv1d<4, 4, 1>>,
+                        Forward<Add<Identity, Then<Mul<Then<ConstantPad1d<4, 0>, Call<"filter">, Tanh>,
+                                                       Then<ConstantPad1d<4, 0>, Call<"gate">, Sigmoid>>,
+                                                   Call<"res">>>>>;
+    using Net = Sequential<Gated, Named<"second", Gated>, Conv1d<4, 2, 1>>;
+    constexpr std::size_t T = 100;
+    using S = Stream<Net, Input<4>>;
+    using M = Model<Net, Input<4, T>>;
+    static_assert(S::state_size == 2 * (2 * 4 * 4), "two Blocks, each two convolutions' last 4 inputs of 4 channels");
+    static_assert(S::module("second.gate").input_shape == shape{4} && S::output_shape == shape{2});
+    auto stream = std::make_unique<S>();
+    auto model = std::make_unique<M>();
+    for (const state_entry& e : S::state_dict) {
+        float* values = reinterpret_cast<float*>(stream->bytes(e).data());
+        for (std::size_t i = 0; i < e.numel; ++i) values[i] = float(((e.offset / 4 + i) * 37 % 23)) / 23.0f - 0.5f;
+    }
+    std::memcpy(model->state().data(), stream->state().data(), S::state_bytes);
+    M::input_type x;
+    for (std::size_t i = 0; i < x.size; ++i) x[i] = float(i * 13 % 17) / 8.0f - 1.0f;
+    const M::output_type whole = model->forward(x);
+    std::vector<float> y(whole.size);
+    S::state_type state{};
+    run_sequence<time_axis::last>(*stream, state, x.data(), y.data(), T);
     CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
 }
 

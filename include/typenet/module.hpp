@@ -78,7 +78,7 @@ inline constexpr int state_dict_version = [] {
 
 // A visitor with `stepping = true` checks one time step's shapes (stream.hpp) instead of a
 // sample's: layers by their step rule, and only containers that step their children
-// (`steps_children = true`, as Sequential) are let through.
+// (`steps_children = true`, as Sequential and Block) are let through.
 template <class V>
 concept stepping_visitor = requires { requires V::stepping; };
 template <class M>
@@ -102,8 +102,8 @@ constexpr shape visit_module(V& v, child_name name, shape in) {
     } else {
         if constexpr (stepping_visitor<V> && !steps_children<M>) {
             if (v.checking())
-                v.fail(fail("Stream: this container cannot run one time step at a time yet (Sequential can; a "
-                            "Block's expressions are not stepped). Put the layers in a Sequential, or run the "
+                v.fail(fail("Stream: this container cannot run one time step at a time: it does not declare "
+                            "steps_children (Sequential and Block do). Put the layers in a Sequential, or run the "
                             "whole sequence with a Model.",
                             shape{}, in));
         }

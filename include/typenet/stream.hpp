@@ -19,11 +19,19 @@
 //     S::output_type y = stream->step(state, x);         // y: step 0 of Model<Net, Input<T, 4>>'s output
 //     stream->reset(state);                              // start again
 //
-// Running the T steps of a sequence gives exactly the whole-sequence Model's outputs, step t being
-// time index t. Layers take part as layer.hpp says (stepwise = true, or a step with memory);
-// Sequential steps its children in order. A layer that cannot step, or a Block (not stepped yet),
-// is a compile error naming its path and the reason. step() allocates nothing and branches on no
-// data; everything is inlined into it.
+// Running the T steps of a sequence gives the whole-sequence Model's outputs, step t being time
+// index t (bit for bit through recurrent layers, which run the same step on the whole sequence;
+// within float rounding through Conv1d, whose whole-sequence kernel sums in another order). Layers take part as layer.hpp says (stepwise = true, or a step with memory);
+// Sequential steps its children in order; a Block (Residual, a WaveNet or TCN block) runs its
+// forward expression on the step's shapes, each combinator on its operands' (Add and Mul step; Cat
+// does not: its dim counts the whole sequence's axes), when each child is called once in it (a
+// child called twice would need memory per call site):
+//
+//     using Res = Residual<Sequential<ConstantPad1d<2, 0>, Conv1d<8, 8, 3>, Tanh>>;  // x + tanh(conv(x)), [8, L]
+//     static_assert(Stream<Res, Input<8>>::state_size == 2 * 8);                    // a step [8]: 2 past inputs
+//
+// A layer or combinator that cannot step is a compile error naming its path and the reason.
+// step() allocates nothing and branches on no data; everything is inlined into it.
 #pragma once
 
 #include <cstddef>

@@ -30,6 +30,11 @@ using gru_h_n = GRU<6, 10, num_layers<2>, bidirectional<true>, returns<"h_n">, b
 using lstm_64_2layer_bidir = LSTM<16, 64, num_layers<2>, bidirectional<true>, batch_first<true>>;
 using gru_64_2layer = GRU<24, 64, num_layers<2>>;
 using lstm_last_step_head = Sequential<LSTM<8, 24, batch_first<true>>, LastStep, Linear<24, 4>>;
+// Also run one time step at a time by stream.cpp: [6, 100] (channels, time) -> [100, 2].
+template <std::size_t Dilation>
+using causal_residual = Residual<Sequential<ConstantPad1d<2 * Dilation, 0>, Conv1d<6, 6, 3, dilation<Dilation>>, Tanh>>;
+using stream_tcn_gru =
+    Sequential<causal_residual<1>, causal_residual<2>, Transpose<1, 2>, GRU<6, 8, batch_first<true>>, Linear<8, 2>>;
 
 }  // namespace reference::recurrent
 
@@ -60,6 +65,7 @@ void for_each_recurrent_model(Full full, Light light) {
     light.template operator()<lstm_64_2layer_bidir, Input<101, 16>>("lstm_64_2layer_bidir");
     full.template operator()<gru_64_2layer, Input<101, 24>>("gru_64_2layer");
     light.template operator()<lstm_last_step_head, Input<100, 8>>("lstm_last_step_head");
+    light.template operator()<stream_tcn_gru, Input<6, 100>>("stream_tcn_gru");
 }
 
 }  // namespace reference

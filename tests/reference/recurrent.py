@@ -1,9 +1,12 @@
-"""Reference models of the recurrent group (RNN, LSTM, GRU, LastStep), mirrored in recurrent.hpp.
+"""Reference models of the recurrent group (RNN, LSTM, GRU, LastStep, a TCN before a GRU), mirrored
+in recurrent.hpp.
 make_reference.py feeds every model a batch [BATCH, T, features]: the wrappers below are the
 PyTorch modules themselves (subclasses: same state_dict keys) called the way their batch_first
 option says, returning what the typenet layer returns, batch first: the output sequence, or h_n /
 c_n with the batch moved to the front (h_n[:, b, :] is sample b's). Sequences have 100 steps or more."""
 import torch.nn as nn
+
+from conv_pool import Transpose
 
 
 class Returns:
@@ -43,6 +46,18 @@ class LastStep(nn.Module):
         return x[:, -1, :]
 
 
+class CausalResidual(nn.ModuleList):
+    """x + body(x), body a causal dilated convolution (left zero padding of (3 - 1) * dilation) and
+    tanh: typenet's Residual<Sequential<ConstantPad1d, Conv1d, Tanh>>, the body at position 0."""
+
+    def __init__(self, channels, dilation):
+        super().__init__([nn.Sequential(nn.ConstantPad1d((2 * dilation, 0), 0.),
+                                        nn.Conv1d(channels, channels, 3, dilation=dilation), nn.Tanh())])
+
+    def forward(self, x):
+        return x + self[0](x)
+
+
 MODELS = {
     "rnn_tanh": (lambda: RNN(6, 12, batch_first=True), (100, 6)),
     "rnn_relu": (lambda: RNN(6, 12, nonlinearity="relu"), (100, 6)),
@@ -70,10 +85,14 @@ MODELS = {
     # The usual classifier head: the last output of the sequence, then a Linear.
     "lstm_last_step_head": (lambda: nn.Sequential(LSTM(8, 24, batch_first=True), LastStep(), nn.Linear(24, 4)),
                             (100, 8)),
+    # A TCN (two residual blocks of causal dilated convolutions on [C, L]), then a GRU over [T, F]
+    # and a Linear: stream.cpp also runs it one time step at a time.
+    "stream_tcn_gru": (lambda: nn.Sequential(CausalResidual(6, 1), CausalResidual(6, 2), Transpose(1, 2),
+                                             GRU(6, 8, batch_first=True), nn.Linear(8, 2)), (6, 100)),
 }
 
 # Checked in float only by parity_recurrent.cpp (check_model_float), to keep it quick to compile;
 # the others (float and float64) are recurrent.hpp's check_model models.
 FLOAT_ONLY = {"rnn_tanh", "rnn_relu", "lstm", "lstm_time_first", "gru", "gru_batch_first", "gru_32",
               "lstm_proj_bidir", "lstm_nobias", "gru_3layer_nobias", "rnn_h_n", "lstm_h_n", "gru_h_n",
-              "lstm_last_step_head", "lstm_64_2layer_bidir"}
+              "lstm_last_step_head", "lstm_64_2layer_bidir", "stream_tcn_gru"}

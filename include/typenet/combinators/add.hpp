@@ -40,6 +40,7 @@ template <class... Operands>
 struct Add : Combinator<Operands...> {
     static constexpr std::string_view type_name = "Add";
     static constexpr bool first_operand_in_out = true;
+    static constexpr bool stepwise = true;  // position by position: a time step adds as the sequence does
 
     template <std::size_t K>
     static constexpr shape_check combine_shapes(const std::array<shape, K>& operands) {

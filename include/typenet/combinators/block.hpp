@@ -23,6 +23,9 @@
 //   a Module               a child without state used in place, like F.relu in a forward
 // Children may also be unnamed: they are then named by position, like a ModuleList's.
 //
+// In a Stream (stream.hpp) a Block runs its expression one time step at a time, when each child is
+// called once in it and every combinator steps (Add and Mul; not Cat).
+//
 // A new combinator is a class template over expressions deriving from Combinator<Operands...>
 // with a shape rule and a kernel (see Combinator below, and add.hpp for a complete one).
 // Every shape is checked at compile time; a mismatch names the Block's path and both shapes.
@@ -104,7 +107,8 @@ struct Then {};
 // Template arguments that are options (options.hpp) are not operands: the combinator reads them
 // itself. Optional: `first_operand_in_out = true` when combine accepts operands[0] == out (the
 // first operand is then computed straight into the output), `sample_wise = false` when samples
-// depend on each other.
+// depend on each other, `stepwise = true` when it combines each position on its own (a Block using
+// it then runs in a Stream, its rule and kernel serving one time step's shapes).
 template <class... Arguments>
 struct Combinator {
     static constexpr bool expression_node = true;
@@ -126,26 +130,37 @@ inline constexpr bool owned_by_parent = requires { requires M::owned_by_parent; 
 // Before a Block's children can be visited in registration order, their input shapes must be
 // known, which only data-flow order gives. The flow pass computes them (and the first rule
 // broken, either by a child or by a combinator) into a flow context:
-//   bool failed;  record_call(k, input, ok);  fail_node(check);
+//   bool failed;  record_call(k, input, ok);  fail_node(check);  (optional) stepping = true
+
+// A flow context's `stepping` says whether shapes are one time step's (stream.hpp), checked by
+// the step rules, or a whole sample's.
+template <class F>
+inline constexpr bool flow_steps = requires { requires F::stepping; };
 
 // A flow context that records nothing: shapes only, for models already known to be valid.
+template <bool Stepping = false>
 struct null_flow {
+    static constexpr bool stepping = Stepping;
     bool failed = false;
     constexpr void record_call(std::size_t, shape, bool ok) { failed = failed || !ok; }
     constexpr void fail_node(const shape_check&) { failed = true; }
 };
 
-// What a Block's flow pass learns: each child's input shape, and the first failure.
-template <std::size_t Children>
+// What a Block's flow pass learns: each child's input shape, how often it is called, and the
+// first failure.
+template <std::size_t Children, bool Stepping = false>
 struct block_flow {
+    static constexpr bool stepping = Stepping;
     std::array<shape, Children> input{};
     std::array<bool, Children> called{};
+    std::array<std::size_t, Children> calls{};
     bool failed = false;
     bool node_failed = false;  // the failure is a combinator's or an unnamed module's, not a child's
     shape_check error{};
     constexpr void record_call(std::size_t k, shape in, bool ok) {
         if (!called[k] || !ok) input[k] = in;  // a failing call is what the child's visit must reproduce
         called[k] = true;
+        ++calls[k];
         if (!ok) failed = true;
     }
     constexpr void fail_node(const shape_check& check) {
@@ -164,9 +179,14 @@ struct first_failure_visitor : shape_visitor {
     }
 };
 
-template <Module M>
+// The same for one time step's shapes (stream.hpp).
+struct first_failure_step_visitor : first_failure_visitor {
+    static constexpr bool stepping = true;
+};
+
+template <Module M, bool Stepping = false>
 constexpr shape_check checked_output(shape in) {
-    first_failure_visitor v;
+    std::conditional_t<Stepping, first_failure_step_visitor, first_failure_visitor> v;
     const shape out = visit_module<M>(v, {}, in);
     if (!v.ok) return v.error;
     return {out};
@@ -206,7 +226,7 @@ struct call_unit {
     template <class F>
     static constexpr shape flow(F& f, shape in) {
         if (f.failed) return in;
-        const shape_check check = checked_output<module>(in);
+        const shape_check check = checked_output<module, flow_steps<F>>(in);
         f.record_call(K, in, check.ok());
         return check.ok() ? check.output : in;
     }
@@ -223,7 +243,7 @@ struct inline_unit {
     template <class F>
     static constexpr shape flow(F& f, shape in) {
         if (f.failed) return in;
-        const shape_check check = checked_output<M>(in);
+        const shape_check check = checked_output<M, flow_steps<F>>(in);
         if (!check.ok()) f.fail_node(check);
         return check.ok() ? check.output : in;
     }
@@ -342,6 +362,22 @@ using bind_t = typename bind<E, Block>::type;
 template <class Unit>
 inline constexpr bool is_input_unit = std::is_same_v<Unit, input_unit>;
 
+// The shape rule of a combinator on one time step's operands (stream.hpp): its own
+// step_combine_shapes, or its combine_shapes when it declares `stepwise = true` (it combines each
+// position alone, so a step combines as the whole sequence does, as Add and Mul), or refused.
+template <class Node, std::size_t K>
+constexpr shape_check step_combine(const std::array<shape, K>& operands) {
+    if constexpr (requires { Node::step_combine_shapes(operands); }) {
+        return Node::step_combine_shapes(operands);
+    } else if constexpr (requires { requires Node::stepwise; }) {
+        return Node::combine_shapes(operands);
+    } else {
+        return fail("Stream: this combinator cannot run one time step at a time: it does not declare stepwise = true "
+                    "(combines each position on its own; see block.hpp). Run the whole sequence with a Model.",
+                    shape{}, operands[0]);
+    }
+}
+
 template <class Node, class Operands>
 struct node_runner;
 
@@ -367,7 +403,9 @@ struct node_runner<Node, operand_list<Units...>> {
         std::size_t k = 0;
         ((shapes[k++] = Units::flow(f, in)), ...);
         if (f.failed) return in;
-        const shape_check check = Node::combine_shapes(shapes);
+        shape_check check;
+        if constexpr (flow_steps<F>) check = step_combine<Node>(shapes);
+        else check = Node::combine_shapes(shapes);
         if (!check.ok()) {
             f.fail_node(check);
             return in;
@@ -375,12 +413,14 @@ struct node_runner<Node, operand_list<Units...>> {
         return check.output;
     }
 
+    template <bool Stepping = false>
     static constexpr std::array<shape, count> operand_shapes(shape in) {
-        null_flow f;
+        null_flow<Stepping> f;
         return {Units::flow(f, in)...};
     }
+    template <bool Stepping = false>
     static constexpr shape output(shape in) {
-        null_flow f;
+        null_flow<Stepping> f;
         return flow(f, in);
     }
     // Both for one input shape, computed once.
@@ -434,6 +474,65 @@ struct node_runner<Node, operand_list<Units...>> {
         }(std::make_index_sequence<count>{});
         Node::template combine<T, shapes, Out, N>(operands, out);
     }
+
+    // One time step (stream.hpp): each operand steps on the step's input, with its memory across
+    // steps after the operands' before it (each child is called once: Block::visit checks it).
+    template <shape In>
+    static constexpr std::array<shape, count> step_shapes_of = operand_shapes<true>(In);
+    template <shape In>
+    static constexpr shape step_output_of = output<true>(In);
+    template <class T, shape In>
+    static constexpr std::array<std::size_t, count + 1> step_state_at = [] {
+        std::array<std::size_t, count + 1> at{};
+        std::size_t k = 0;
+        ((at[k + 1] = at[k] + step_state_of<typename Units::module, T, In>, ++k), ...);
+        return at;
+    }();
+    template <std::size_t K, shape In>
+    static constexpr bool step_into_out = K == 0 && first_in_out && step_shapes_of<In>[0] == step_output_of<In>;
+    template <class T, shape In>
+    static constexpr std::size_t step_buffers = [] {
+        std::size_t total = 0;
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((total += !is_input_unit<unit_at<K>> && !step_into_out<K, In>
+                           ? aligned_elements(step_shapes_of<In>[K].numel(), sizeof(T))
+                           : 0),
+             ...);
+        }(std::make_index_sequence<count>{});
+        return total;
+    }();
+    template <class T, shape In>
+    static constexpr std::size_t step_scratch() {
+        std::size_t largest = 0;
+        ((largest = std::max(largest, step_scratch_of<typename Units::module, T, In>)), ...);
+        return step_buffers<T, In> + largest;
+    }
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        static constexpr auto shapes = step_shapes_of<In>;
+        constexpr shape Out = step_output_of<In>;
+        T* const rest = scratch + step_buffers<T, In>;
+        std::array<const T*, count> operands{};
+        T* buffer = scratch;
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ([&] {
+                using U = unit_at<K>;
+                if constexpr (is_input_unit<U>) {
+                    operands[K] = in;
+                } else {
+                    T* target = out;
+                    if constexpr (!step_into_out<K, In>) {
+                        target = buffer;
+                        buffer += aligned_elements(shapes[K].numel(), sizeof(T));
+                    }
+                    step_module<typename U::module, T, In>(params + U::template offset<T>(),
+                                                           state + step_state_at<T, In>[K], in, target, rest);
+                    operands[K] = target;
+                }
+            }(), ...);
+        }(std::make_index_sequence<count>{});
+        Node::template combine<T, shapes, Out, 1>(operands, out);
+    }
 };
 
 template <template <class...> class Node, class... Arguments>
@@ -447,7 +546,7 @@ struct node_module<Node<Arguments...>> {
     template <class F>
     static constexpr shape flow(F& f, shape in) { return runner::flow(f, in); }
     template <class V>
-    static constexpr shape visit(V&, shape in) { return runner::output(in); }
+    static constexpr shape visit(V&, shape in) { return runner::template output<stepping_visitor<V>>(in); }
     template <class T, shape In, std::size_t N>
     static constexpr std::size_t scratch_for() {
         return runner::template scratch_for<T, In, N>();
@@ -455,6 +554,20 @@ struct node_module<Node<Arguments...>> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         runner::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    static constexpr bool steps_children = true;
+    template <class T, shape In>
+    static constexpr std::size_t step_state_size() {
+        return runner::template step_state_at<T, In>[runner::count];
+    }
+    template <class T, shape In>
+    static constexpr std::size_t step_scratch() {
+        return runner::template step_scratch<T, In>();
+    }
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        runner::template step<T, In>(params, state, in, out, scratch);
     }
 };
 
@@ -475,7 +588,7 @@ struct then_module : chain_members<typename Units::module...> {
 
     template <class V>
     static constexpr shape visit(V&, shape in) {
-        null_flow f;
+        null_flow<stepping_visitor<V>> f;
         return then_unit<Units...>::flow(f, in);
     }
     template <class T, shape In, std::size_t N>
@@ -485,6 +598,21 @@ struct then_module : chain_members<typename Units::module...> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         chain::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    // One time step: the units in order, as a Sequential steps.
+    static constexpr bool steps_children = true;
+    template <class T, shape In>
+    static constexpr std::size_t step_state_size() {
+        return step_chain<then_module>::template state_offsets<T, In>[size];
+    }
+    template <class T, shape In>
+    static constexpr std::size_t step_scratch() {
+        return step_chain<then_module>::template scratch<T, In>();
+    }
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        step_chain<then_module>::template step<T, In>(params, state, in, out, scratch);
     }
 };
 
@@ -603,9 +731,17 @@ public:
     // order: the first rule broken is reported where it is, by path.
     template <class V>
     static constexpr shape visit(V& v, shape in) {
-        detail::block_flow<size> f;
+        detail::block_flow<size, detail::stepping_visitor<V>> f;
         const shape out = expression::flow(f, in);
         if (f.node_failed && v.checking()) v.fail(f.error);
+        if constexpr (detail::stepping_visitor<V>) {
+            for (std::size_t k = 0; k < size && v.checking(); ++k)
+                if (f.calls[k] > 1)
+                    v.fail(fail("Stream: this Block calls one child (position: first number) more than once (second "
+                                "number) in its forward, and a step keeps memory per call site, which a shared child "
+                                "does not have; give each call its own child, or run the whole sequence with a Model.",
+                                k, f.calls[k]));
+        }
         boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto i) {
             constexpr std::size_t K = visit_order[decltype(i)::value];
             const detail::child_name name{names[K], K, !named[K]};
@@ -629,6 +765,24 @@ public:
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         detail::forward_module<runs, T, In, N>(state + expression::template offset<T>(), in, out, scratch);
+    }
+
+    // Streaming (stream.hpp): one time step runs the expression on the step's shapes, every node
+    // on its operands' step shapes (combinators that say they step, and inline modules as layers
+    // step); the memory across steps is the children's, in data-flow order. A child called twice
+    // would need memory per call site and is refused by visit.
+    static constexpr bool steps_children = true;
+    template <class T, shape In>
+    static constexpr std::size_t step_state_size() {
+        return detail::step_state_of<runs, T, In>;
+    }
+    template <class T, shape In>
+    static constexpr std::size_t step_scratch() {
+        return detail::step_scratch_of<runs, T, In>;
+    }
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        detail::step_module<runs, T, In>(params + expression::template offset<T>(), state, in, out, scratch);
     }
 };
 

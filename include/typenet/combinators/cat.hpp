@@ -49,6 +49,18 @@ struct Cat : Combinator<Arguments...> {
         return {out};
     }
 
+    // In a Stream (stream.hpp) a step has no time axis, and typenet does not track which dimension
+    // of the whole sequence was time ([T, F] or [C, L]), so dim cannot be placed on a step's shape:
+    // refused rather than joined along the wrong dimension.
+    template <std::size_t K>
+    static constexpr shape_check step_combine_shapes(const std::array<shape, K>& operands) {
+        return fail("Cat: cannot run one time step at a time: dim (first number) counts the whole sequence's "
+                    "dimensions, and a step has lost its time axis ([T, F] or [C, L]; typenet does not track which), "
+                    "so which of the step's dimensions (second number: their count) it names is not known. Run the "
+                    "whole sequence with a Model.",
+                    std::size_t(dim_option < 0 ? -dim_option : dim_option), operands[0].rank);
+    }
+
     template <class T, auto Shapes, shape Out, std::size_t N>
     static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
         constexpr std::size_t d = sample_dim(Out.rank);

@@ -22,6 +22,7 @@ template <class... Operands>
 struct Mul : Combinator<Operands...> {
     static constexpr std::string_view type_name = "Mul";
     static constexpr bool first_operand_in_out = true;
+    static constexpr bool stepwise = true;  // position by position: a time step multiplies as the sequence does
 
     template <std::size_t K>
     static constexpr shape_check combine_shapes(const std::array<shape, K>& operands) {

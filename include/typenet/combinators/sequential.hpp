@@ -125,6 +125,72 @@ constexpr std::array<std::size_t, sizeof...(Modules)> consecutive_offsets() {
     return offsets;
 }
 
+// One time step through the children of container C in order (Sequential, a Block's Then), each on
+// its own step (no fusion: at one step there is no batch to share), between two buffers; the
+// memory across steps is the children's, one after the other. C gives size, child_at<k> and
+// state_offsets<T>() (the children's parameters).
+template <class C>
+struct step_chain {
+    static constexpr std::size_t size = C::size;
+    static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>);
+
+    template <shape In>
+    static constexpr std::array<shape, size + 1> shapes = [] {
+        std::array<shape, size + 1> s{};
+        s[0] = In;
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            s[k + 1] = step_output_shape<typename C::template child_at<k>>(s[k]);
+        });
+        return s;
+    }();
+    template <class T, shape In>
+    static constexpr std::array<std::size_t, size + 1> state_offsets = [] {
+        std::array<std::size_t, size + 1> offsets{};
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            offsets[k + 1] = offsets[k] + step_state_of<typename C::template child_at<k>, T, shapes<In>[k]>;
+        });
+        return offsets;
+    }();
+    // Elements of each of the two buffers between children.
+    template <class T, shape In>
+    static constexpr std::size_t buffer = [] {
+        std::size_t n = 0;
+        for (std::size_t k = 1; k < size; ++k) n = std::max(n, shapes<In>[k].numel());
+        return aligned_elements(n, sizeof(T));
+    }();
+
+    template <class T, shape In>
+    static constexpr std::size_t scratch() {
+        std::size_t children = 0;
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            children = std::max(children, step_scratch_of<typename C::template child_at<k>, T, shapes<In>[k]>);
+        });
+        return 2 * buffer<T, In> + children;
+    }
+
+    template <class T, shape In>
+    [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
+        constexpr const auto& s = shapes<In>;
+        constexpr const auto& state_at = state_offsets<T, In>;
+        T* const buffers[2] = {scratch, scratch + buffer<T, In>};
+        T* const child_scratch = scratch + 2 * buffer<T, In>;
+        if constexpr (size == 0) {
+            for (std::size_t k = 0; k < In.numel(); ++k) out[k] = in[k];
+        }
+        boost::hana::for_each(indices, [&](auto i) {
+            constexpr std::size_t k = decltype(i)::value;
+            constexpr std::size_t param_offset = C::template state_offsets<T>()[k];
+            const T* source = k == 0 ? in : buffers[(k + 1) % 2];
+            T* target = k + 1 == size ? out : buffers[k % 2];
+            step_module<typename C::template child_at<k>, T, s[k]>(params + param_offset, state + state_at[k], source,
+                                                                   target, child_scratch);
+        });
+    }
+};
+
 }  // namespace detail
 
 template <class... Entries>
@@ -174,69 +240,19 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
         chain::template forward<T, In, N>(state, in, out, scratch);
     }
 
-    // Streaming (stream.hpp): one time step runs through the children in order, each on its own
-    // step (no fusion: at one step there is no batch to share), between two buffers; the memory
-    // across steps is the children's, one after the other.
+    // Streaming (stream.hpp): one time step runs through the children in order (detail::step_chain above).
     static constexpr bool steps_children = true;
-
-    template <shape In>
-    static constexpr std::array<shape, size + 1> step_shapes = [] {
-        std::array<shape, size + 1> shapes{};
-        shapes[0] = In;
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            shapes[k + 1] = detail::step_output_shape<child_at<k>>(shapes[k]);
-        });
-        return shapes;
-    }();
-    template <class T, shape In>
-    static constexpr std::array<std::size_t, size + 1> step_state_offsets = [] {
-        std::array<std::size_t, size + 1> offsets{};
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            offsets[k + 1] = offsets[k] + detail::step_state_of<child_at<k>, T, step_shapes<In>[k]>;
-        });
-        return offsets;
-    }();
-    // Elements of each of the two buffers between children.
-    template <class T, shape In>
-    static constexpr std::size_t step_buffer = [] {
-        std::size_t n = 0;
-        for (std::size_t k = 1; k < size; ++k) n = std::max(n, step_shapes<In>[k].numel());
-        return detail::aligned_elements(n, sizeof(T));
-    }();
-
     template <class T, shape In>
     static constexpr std::size_t step_state_size() {
-        return step_state_offsets<T, In>[size];
+        return detail::step_chain<Sequential>::template state_offsets<T, In>[size];
     }
     template <class T, shape In>
     static constexpr std::size_t step_scratch() {
-        std::size_t children = 0;
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            children = std::max(children, detail::step_scratch_of<child_at<k>, T, step_shapes<In>[k]>);
-        });
-        return 2 * step_buffer<T, In> + children;
+        return detail::step_chain<Sequential>::template scratch<T, In>();
     }
-
     template <class T, shape In>
     [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
-        constexpr const auto& shapes = step_shapes<In>;
-        constexpr const auto& state_at = step_state_offsets<T, In>;
-        T* const buffers[2] = {scratch, scratch + step_buffer<T, In>};
-        T* const child_scratch = scratch + 2 * step_buffer<T, In>;
-        if constexpr (size == 0) {
-            for (std::size_t k = 0; k < In.numel(); ++k) out[k] = in[k];
-        }
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            constexpr std::size_t param_offset = state_offsets<T>()[k];
-            const T* source = k == 0 ? in : buffers[(k + 1) % 2];
-            T* target = k + 1 == size ? out : buffers[k % 2];
-            detail::step_module<child_at<k>, T, shapes[k]>(params + param_offset, state + state_at[k], source, target,
-                                                           child_scratch);
-        });
+        detail::step_chain<Sequential>::template step<T, In>(params, state, in, out, scratch);
     }
 };
 

@@ -1,7 +1,8 @@
 // Narrow: a slice of `Length` entries of one dimension, starting at `Start`, like
 // torch.narrow(x, dim, start, length) or x[:, start:start + length] in a forward. Dimensions count
 // the batch as 0, as in PyTorch; a negative Start counts from the end. Two Narrows are what
-// x.chunk(2, dim=1) gives (ShuffleNetV2 splits its channels so).
+// x.chunk(2, dim=1) gives (ShuffleNetV2 splits its channels so). It does not run in a Stream (see
+// step_infer).
 //
 //     using FirstHalf = typenet::Narrow<1, 0, 4>;    // x[:, :4]
 //     using LastRows = typenet::Narrow<-2, -3, 3>;   // x[..., -3:, :]
@@ -51,6 +52,16 @@ struct Narrow {
         shape out = in;
         out.dims[d] = Length;
         return {out};
+    }
+
+    // In a Stream (stream.hpp), the same reason as Cat's (cat.hpp): Dim counts the whole sequence's
+    // dimensions, and which of a step's it names depends on where time was, which is not tracked.
+    static constexpr shape_check step_infer(shape step_in) {
+        return fail("Narrow: cannot run one time step at a time: dim (first number) counts the whole sequence's "
+                    "dimensions, and a step has lost its time axis ([T, F] or [C, L]; typenet does not track which), "
+                    "so which of the step's dimensions (second number: their count) it names is not known. Run the "
+                    "whole sequence with a Model.",
+                    std::size_t(Dim < 0 ? -Dim : Dim), step_in.rank);
     }
 
     template <class T, shape In, std::size_t N>
