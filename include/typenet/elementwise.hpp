@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 
+#include "backward.hpp"
 #include "detail/kernels/simd.hpp"
 #include "layer.hpp"
 #include "math.hpp"
@@ -34,6 +35,20 @@ struct Elementwise {
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Self, T>, const T* in, T* out) {
         apply_to<T, N * In.numel()>(in, out);
+    }
+
+    // Training (backward.hpp): dL/dx = dL/dy * f'(x), from the layer's
+    //     template <class V> static V derivative(V x, V y);   // f'(x), given x and y = f(x)
+    // A layer without derivative has no backward pass.
+    template <class T, shape In, std::size_t N>
+        requires requires(T x) { Self::derivative(x, x); }
+    static void backward(const backward_pass<Self, T>& p) {
+        if (!p.grad_in) return;
+        using S = detail::simd<T>;
+        constexpr std::size_t count = N * In.numel(), whole = count / S::lanes * S::lanes;
+        for (std::size_t i = 0; i < whole; i += S::lanes)
+            S::store(p.grad_in + i, S::load(p.grad_out + i) * Self::derivative(S::load(p.in + i), S::load(p.out + i)));
+        for (std::size_t i = whole; i < count; ++i) p.grad_in[i] = p.grad_out[i] * Self::derivative(p.in[i], p.out[i]);
     }
 
     // Self::apply over Count values, in vectors then one by one; `in` may equal `out`.

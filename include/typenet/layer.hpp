@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 #include "shape.hpp"
 #include "shape_error.hpp"
@@ -136,6 +137,12 @@ concept Layer = requires(shape s) {
 template <class L, class T>
 struct layer_params {
     const std::byte* base;
+
+    constexpr explicit layer_params(const std::byte* entries) : base(entries) {}
+    // A layer's parameters serve a layer derived from it (Frozen<L>, combinators/frozen.hpp).
+    template <class Derived>
+        requires(std::is_base_of_v<L, Derived> && !std::is_same_v<L, Derived>)
+    constexpr layer_params(layer_params<Derived, T> derived) : base(derived.base) {}  // NOLINT: implicit on purpose
 
     template <std::size_t K>
     static constexpr std::size_t offset() {

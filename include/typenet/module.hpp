@@ -39,6 +39,7 @@ struct module_description {
     bool is_layer;
     int version;  // PyTorch's Module._version, which state_dict()._metadata records (BatchNorm: 2)
     bool reads_key_padding_mask = false;  // the layer reads the call's key padding mask (detail/key_padding.hpp)
+    bool frozen = false;  // Frozen<M> (combinators/frozen.hpp): its parameters never learn
 };
 
 // The visitor that only follows shapes. After a failed rule it stops checking (later layers see
@@ -70,6 +71,10 @@ namespace detail {
 template <class M>
 inline constexpr bool reads_key_padding_mask = requires { requires M::reads_key_padding_mask; };
 
+// Frozen<M> (combinators/frozen.hpp) says `frozen = true`: its parameters are fixed in the type.
+template <class M>
+inline constexpr bool frozen_module = requires { requires M::frozen; };
+
 template <class M>
 inline constexpr int state_dict_version = [] {
     if constexpr (requires { M::state_dict_version; }) return int(M::state_dict_version);
@@ -88,7 +93,8 @@ inline constexpr bool steps_children = requires { requires M::steps_children; };
 // enter / state entries / a failed shape rule / leave, in PyTorch's state_dict order.
 template <Module M, class V>
 constexpr shape visit_module(V& v, child_name name, shape in) {
-    v.enter(name, module_description{M::type_name, Layer<M>, state_dict_version<M>, reads_key_padding_mask<M>}, in);
+    v.enter(name, module_description{M::type_name, Layer<M>, state_dict_version<M>, reads_key_padding_mask<M>,
+                                     frozen_module<M>}, in);
     shape out = in;
     if constexpr (Layer<M>) {
         if (v.checking()) {

@@ -5,6 +5,7 @@
 #include "combinators/add.hpp"
 #include "combinators/block.hpp"
 #include "combinators/cat.hpp"
+#include "combinators/frozen.hpp"
 #include "combinators/mul.hpp"
 #include "combinators/sequential.hpp"
 #include "elementwise.hpp"

@@ -22,6 +22,7 @@
 
 #include "../detail/chain.hpp"
 #include "../detail/fixed_string.hpp"
+#include "../detail/training.hpp"
 #include "../detail/type_at.hpp"
 #include "../module.hpp"
 
@@ -238,6 +239,30 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         chain::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    // Training (trainable.hpp): the children one after the other, each output kept for backward.
+    using train_chain = detail::train_chain<Sequential>;
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return train_chain::template tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t output_in_tape() {
+        return train_chain::template output_in_tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        return train_chain::template scratch<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const detail::train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        train_chain::template forward<T, In, N>(c, state, in, tape, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const detail::train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                         const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        train_chain::template backward<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
     }
 
     // Streaming (stream.hpp): one time step runs through the children in order (detail::step_chain above).

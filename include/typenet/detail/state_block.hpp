@@ -17,6 +17,7 @@
 #include "../error.hpp"
 #include "../state_dict.hpp"
 #include "analysis.hpp"
+#include "training.hpp"
 #include "fixed_string.hpp"
 
 namespace typenet::detail {
@@ -123,18 +124,31 @@ public:
         return std::span<const element, e.numel>(data<element>(e), e.numel);
     }
 
-    // requires_grad of every parameter, kept as metadata for training (the forward pass ignores
-    // it). Like `for p in model.features.parameters(): p.requires_grad = False`.
+    // requires_grad of every parameter: whether training (trainable.hpp) computes its gradient and
+    // optimizers change it. Like `for p in model.features.parameters(): p.requires_grad = False`.
+    // Parameters inside a Frozen<M> (combinators/frozen.hpp) are false and cannot be turned on.
     void set_requires_grad(std::string_view module_path, bool value) {
-        for (const state_entry& e : named_parameters(module_path)) requires_grad_[index_of(e)] = value;
+        for (const state_entry& e : named_parameters(module_path)) {
+            if (value && frozen_in_type[index_of(e)])
+                throw error(detail::concat({"typenet: set_requires_grad(\"", module_path, "\", true): ", e.key,
+                                            " is inside a Frozen<...> module, frozen in the network's type; remove "
+                                            "Frozen<> from the type to train it"}));
+            requires_grad_[index_of(e)] = value;
+        }
     }
     bool requires_grad(std::string_view key) const {
         const state_entry& e = entry(key);
         return e.is_parameter() && requires_grad_[index_of(e)];
     }
 
+    // Which entries are inside a Frozen<M> module.
+    static constexpr std::array<bool, state_dict.size()> frozen_in_type =
+        detail::frozen_entries<Net, state_dict.size()>;
+
 protected:
     const std::byte* parameters() const { return state_; }
+    std::byte* mutable_parameters() { return state_; }
+    const std::array<bool, state_dict.size()>& requires_grad_flags() const { return requires_grad_; }
 
 private:
     template <class E>
@@ -160,7 +174,7 @@ private:
     alignas(state_alignment) std::byte state_[state_bytes > 0 ? state_bytes : 1];
     std::array<bool, state_dict.size()> requires_grad_ = [] {
         std::array<bool, state_dict.size()> flags{};
-        for (std::size_t i = 0; i < flags.size(); ++i) flags[i] = state_dict[i].is_parameter();
+        for (std::size_t i = 0; i < flags.size(); ++i) flags[i] = state_dict[i].is_parameter() && !frozen_in_type[i];
         return flags;
     }();
 };

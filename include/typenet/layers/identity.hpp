@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "../detail/kernels/common.hpp"
+#include "../backward.hpp"
 #include "../layer.hpp"
 
 namespace typenet {
@@ -25,6 +26,10 @@ struct Identity {
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Identity, T>, const T* in, T* out) {
         detail::copy_if_distinct(in, out, N * In.numel());
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Identity, T>& p) {  // training (backward.hpp): the same copy
+        if (p.grad_in) detail::copy_if_distinct(p.grad_out, p.grad_in, N * In.numel());
     }
 };
 

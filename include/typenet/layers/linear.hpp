@@ -10,7 +10,9 @@
 #include <string_view>
 #include <type_traits>
 
+#include "../backward.hpp"
 #include "../detail/kernels/gemm.hpp"
+#include "../detail/kernels/gradients.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
@@ -86,6 +88,23 @@ struct Linear {
             propagate_transposed<T, padded, Act>(params, transposed, product);
             detail::from_columns<T, OutFeatures, padded>(product, out, R);
         }
+    }
+
+    // Training (backward.hpp): for R rows x, dL/dx = dL/dy W, dL/dW += (dL/dy)^T x, dL/db += the
+    // column sums of dL/dy.
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t n) {
+        return rows(in, n) * OutFeatures;
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Linear, T>& p) {
+        constexpr std::size_t R = rows(In, N);
+        if (p.grads) {
+            detail::add_transposed_product<T, R, OutFeatures, InFeatures>(p.grad_out, p.in, p.grads.template get<0>(),
+                                                                         p.scratch);
+            if constexpr (has_bias) detail::add_column_sums<T, R, OutFeatures>(p.grad_out, p.grads.template get<1>());
+        }
+        if (p.grad_in) detail::product<T, R, InFeatures, OutFeatures, false>(p.grad_out, p.params.template get<0>(), p.grad_in);
     }
 
     // The product on inputs kept transposed, [in_features][Rows], giving [out_features][Rows]: what a

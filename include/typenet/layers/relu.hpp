@@ -15,6 +15,11 @@ struct ReLU : Elementwise<ReLU> {
     [[gnu::always_inline]] static V apply(V x) {
         return math::select(x < math::splat<V>(0), math::splat<V>(0), x);
     }
+    // 1 where the output is positive, else 0 (PyTorch's threshold_backward on the output).
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V, V y) {
+        return math::select(math::splat<V>(0) < y, math::splat<V>(1), math::splat<V>(0));
+    }
 };
 
 }  // namespace typenet

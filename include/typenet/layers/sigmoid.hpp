@@ -16,6 +16,10 @@ struct Sigmoid : Elementwise<Sigmoid> {
     [[gnu::always_inline]] static V apply(V x) {
         return math::sigmoid(x);
     }
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V, V y) {
+        return (math::splat<V>(1) - y) * y;
+    }
 };
 
 }  // namespace typenet

@@ -29,7 +29,7 @@ namespace typenet::detail {
 inline constexpr std::size_t vector_registers = vector_bytes == 64 ? 32 : 16;
 
 // C[M][N] = A[M][K] B[K][N] (+ bias[m] on row m), then Act::apply (an elementwise layer, see
-// elementwise.hpp) unless Act is void. Row strides: K for A,
+// elementwise.hpp) unless Act is void; with Accumulate, C += A B (gradients). Row strides: K for A,
 // N for B and C. N must be a multiple of simd<T>::lanes (callers pad).
 template <class T, std::size_t M, std::size_t N, std::size_t K, std::size_t MR_override = 0, std::size_t NV_override = 0,
           std::size_t KC_override = 0>
@@ -52,54 +52,55 @@ struct gemm {
     // when the caller is not already running on several threads.
     static constexpr std::size_t parallel_work = std::size_t(1) << 21;
 
-    template <class Act = void>
+    template <class Act = void, bool Accumulate = false>
     [[gnu::always_inline]] static void run(const T* A, const T* B, T* C, const T* bias) {
 #ifdef _OPENMP
         if constexpr (M * N * K >= parallel_work && M >= 2 * MR) {
             if (!omp_in_parallel() && omp_get_max_threads() > 1) {
 #pragma omp parallel
-                run_share<Act>(A, B, C, bias, std::size_t(omp_get_thread_num()), std::size_t(omp_get_num_threads()));
+                run_share<Act, Accumulate>(A, B, C, bias, std::size_t(omp_get_thread_num()),
+                                           std::size_t(omp_get_num_threads()));
                 return;
             }
         }
 #endif
-        rows<Act>(A, B, C, bias, 0, M);
+        rows<Act, Accumulate>(A, B, C, bias, 0, M);
     }
 
     // The rows of C that share `share` of `shares` computes: whole tiles of MR rows, the last share
     // taking the rows left over. Callers already on several threads split a product this way.
-    template <class Act = void>
+    template <class Act = void, bool Accumulate = false>
     [[gnu::always_inline]] static void run_share(const T* A, const T* B, T* C, const T* bias, std::size_t share,
                                                  std::size_t shares) {
         const std::size_t tiles = M / MR, per_share = (tiles + shares - 1) / shares;
         const std::size_t begin = std::min(tiles, share * per_share) * MR;
         const std::size_t end = share + 1 == shares ? M : std::min(tiles, (share + 1) * per_share) * MR;
-        rows<Act>(A, B, C, bias, begin, end);
+        rows<Act, Accumulate>(A, B, C, bias, begin, end);
     }
 
 private:
     // Rows [m_begin, m_end) of C; m_begin is a multiple of MR.
-    template <class Act>
+    template <class Act, bool Accumulate>
     [[gnu::always_inline]] static void rows(const T* A, const T* B, T* C, const T* bias, std::size_t m_begin,
                                             std::size_t m_end) {
-        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV, Act>(A, B, C, bias, n0, m_begin, m_end);
+        for (std::size_t n0 = 0; n0 + NV * L <= N; n0 += NV * L) panel<NV, Act, Accumulate>(A, B, C, bias, n0, m_begin, m_end);
         if constexpr (vectors % NV != 0)
-            panel<vectors % NV, Act>(A, B, C, bias, N - (vectors % NV) * L, m_begin, m_end);
+            panel<vectors % NV, Act, Accumulate>(A, B, C, bias, N - (vectors % NV) * L, m_begin, m_end);
     }
 
-    template <std::size_t NVt, class Act>
+    template <std::size_t NVt, class Act, bool Accumulate>
     [[gnu::always_inline]] static void panel(const T* A, const T* B, T* C, const T* bias, std::size_t n0,
                                              std::size_t m_begin, std::size_t m_end) {
         for (std::size_t k0 = 0; k0 < K; k0 += KC) {
             const std::size_t k1 = k0 + KC < K ? k0 + KC : K;
             std::size_t m0 = m_begin;
-            for (; m0 + MR <= m_end; m0 += MR) tile<MR, NVt, Act>(A, B, C, bias, m0, n0, k0, k1);
+            for (; m0 + MR <= m_end; m0 += MR) tile<MR, NVt, Act, Accumulate>(A, B, C, bias, m0, n0, k0, k1);
             if constexpr (M % MR != 0)
-                if (m0 < m_end) tile<M % MR, NVt, Act>(A, B, C, bias, m0, n0, k0, k1);
+                if (m0 < m_end) tile<M % MR, NVt, Act, Accumulate>(A, B, C, bias, m0, n0, k0, k1);
         }
     }
 
-    template <std::size_t MRt, std::size_t NVt, class Act>
+    template <std::size_t MRt, std::size_t NVt, class Act, bool Accumulate>
     [[gnu::always_inline]] static void tile(const T* A, const T* B, T* C, const T* bias, std::size_t m0,
                                             std::size_t n0, std::size_t k0, std::size_t k1) {
         V acc[MRt][NVt];
@@ -107,7 +108,7 @@ private:
         for (std::size_t i = 0; i < MRt; ++i)
             #pragma GCC unroll 16
             for (std::size_t j = 0; j < NVt; ++j)
-                acc[i][j] = k0 == 0 ? V{} : S::load(C + (m0 + i) * N + n0 + j * L);
+                acc[i][j] = k0 == 0 && !Accumulate ? V{} : S::load(C + (m0 + i) * N + n0 + j * L);
         for (std::size_t k = k0; k < k1; ++k) {
             V b[NVt];
             #pragma GCC unroll 16
