@@ -1,0 +1,123 @@
+"""Reference data for typenet's training tests (tests/training_gradients.cpp), computed by PyTorch.
+
+GRADIENTS: for every case, a model with random float64 parameters (and buffers), a random batch and
+targets, one forward in the case's mode (train() or eval()), the case's loss and loss.backward():
+  <name>.pth           torch.save(model.state_dict()) before the step, float64
+  <name>.input.bin     float64 input, raw little-endian
+  <name>.target.bin    int64 class indices, or float64 targets (mse, bce)
+  <name>.loss.bin      float64 loss
+  <name>.grads.bin     float64 gradients of every parameter, in named_parameters() order (zeros
+                       for a parameter without requires_grad)
+  <name>.after.bin     float64 values of every floating state_dict entry after the forward (buffers
+                       a train() forward updates: BatchNorm's running statistics), state_dict order
+  <name>.tracked.bin   int64 values of every int64 entry after the forward (num_batches_tracked)
+A case's `frozen` lists module prefixes whose parameters get requires_grad = False.
+
+TRAJECTORIES: from the same float32 initial weights and the same batches, STEPS optimizer steps
+in PyTorch; <name>.pth (initial), <name>.batches.bin (float32 inputs, STEPS batches),
+<name>.labels.bin (int64), <name>.final.bin (float32 parameters and buffers after the steps, every
+floating state_dict entry in order).
+Usage: training.py OUTPUT_DIR
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+from models import SimpleMNISTModel  # noqa: E402
+
+
+class MLP(nn.Sequential):
+    def __init__(self):
+        super().__init__(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.Sigmoid(), nn.Linear(16, 4))
+
+
+# name: (factory, per-sample input shape, batch, loss, mode, frozen prefixes)
+# loss: ("cross_entropy", label_smoothing) | ("mse",) | ("bce",)
+GRADIENTS = {
+    "mlp_tanh_sigmoid": (MLP, (6,), 5, ("cross_entropy", 0.0), "train", []),
+    "mlp_label_smoothing": (MLP, (6,), 5, ("cross_entropy", 0.1), "train", []),
+    "relu_dropout_mse": (lambda: nn.Sequential(nn.Linear(5, 12), nn.ReLU(), nn.Dropout(0.5),
+                                               nn.Linear(12, 3, bias=False)), (5,), 4, ("mse",), "eval", []),
+    "flatten_bce": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)),
+                    (2, 4), 3, ("bce",), "train", []),
+    "frozen_first": (MLP, (6,), 5, ("cross_entropy", 0.0), "train", ["0."]),
+    "frozen_middle": (MLP, (6,), 5, ("cross_entropy", 0.0), "train", ["2."]),
+}
+
+
+def randomize(model, generator):
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if tensor.dtype == torch.int64:
+                tensor.fill_(3)
+            elif name.endswith("running_var"):
+                tensor.copy_(0.5 + torch.rand(tensor.shape, generator=generator, dtype=tensor.dtype))
+            elif name.endswith("running_mean"):
+                tensor.copy_(0.2 * torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype))
+            else:
+                fan_in = tensor[0].numel() if tensor.dim() > 1 else 1
+                tensor.copy_(torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype) / fan_in ** 0.5)
+
+
+def loss_of(loss, out, target):
+    if loss[0] == "cross_entropy":
+        return F.cross_entropy(out, target, label_smoothing=loss[1])
+    if loss[0] == "mse":
+        return F.mse_loss(out, target)
+    return F.binary_cross_entropy_with_logits(out, target)
+
+
+def target_for(loss, out_shape, batch, generator):
+    if loss[0] == "cross_entropy":
+        return torch.randint(0, out_shape[-1], (batch,), generator=generator)
+    if loss[0] == "mse":
+        return torch.randn((batch,) + out_shape, generator=generator, dtype=torch.float64)
+    return torch.rand((batch,) + out_shape, generator=generator, dtype=torch.float64)
+
+
+def write(path, tensor):
+    with open(path, "wb") as f:
+        f.write(tensor.contiguous().numpy().tobytes())
+
+
+def gradient_case(out_dir, name, factory, shape, batch, loss, mode, frozen, generator):
+    model = factory().double()
+    randomize(model, generator)
+    torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
+    for key, p in model.named_parameters():
+        if any(key.startswith(prefix) for prefix in frozen):
+            p.requires_grad_(False)
+    model.train(mode == "train")
+    x = torch.randn((batch,) + shape, generator=generator, dtype=torch.float64)
+    out = model(x)
+    target = target_for(loss, tuple(out.shape[1:]), batch, generator)
+    value = loss_of(loss, out, target)
+    value.backward()
+    base = os.path.join(out_dir, name)
+    write(base + ".input.bin", x)
+    write(base + ".target.bin", target)
+    write(base + ".loss.bin", value.detach().reshape(1))
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for _, p in model.named_parameters()]
+    write(base + ".grads.bin", torch.cat([g.reshape(-1) for g in grads]))
+    state = model.state_dict()
+    floating = [t.reshape(-1) for t in state.values() if t.is_floating_point()]
+    write(base + ".after.bin", torch.cat(floating))
+    tracked = [t.reshape(-1) for t in state.values() if t.dtype == torch.int64]
+    write(base + ".tracked.bin", torch.cat(tracked) if tracked else torch.zeros(0, dtype=torch.int64))
+
+
+def write_gradient_cases(out_dir, cases, seed):
+    """Other reference modules (training_*.py) call this with their own GRADIENTS-like dict."""
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_num_threads(1)
+    generator = torch.Generator().manual_seed(seed)
+    for name, (factory, shape, batch, loss, mode, frozen) in cases.items():
+        gradient_case(out_dir, name, factory, shape, batch, loss, mode, frozen, generator)
+
+
+if __name__ == "__main__":
+    write_gradient_cases(sys.argv[1], GRADIENTS, 20261130)

@@ -1,0 +1,34 @@
+// Gradients against torch.autograd (training_support.hpp): linear layers, activations, losses,
+// freezing; the cases are reference/training.py's GRADIENTS.
+#include "training_support.hpp"
+
+namespace {
+using namespace typenet;
+using namespace training;
+using MLP = Sequential<Linear<6, 16>, Tanh, Linear<16, 16>, Sigmoid, Linear<16, 4>>;
+
+}  // namespace
+
+TEST_CASE("gradients of linear layers, activations and losses equal torch.autograd's") {
+    check_case<MLP, Input<6>, 5>("mlp_tanh_sigmoid", {loss_kind::cross_entropy}, true);
+    check_case<MLP, Input<6>, 5>("mlp_label_smoothing", {loss_kind::cross_entropy, 0.1}, true);
+    check_case<Sequential<Linear<5, 12>, ReLU, Dropout<"0.5">, Linear<12, 3, bias<false>>>, Input<5>, 4>(
+        "relu_dropout_mse", {loss_kind::mse}, false);
+    check_case<Sequential<Flatten, Linear<8, 8>, ReLU, Linear<8, 2>>, Input<2, 4>, 3>("flatten_bce", {loss_kind::bce},
+                                                                                     true);
+}
+
+TEST_CASE("frozen parameters get no gradient, and the others PyTorch's") {
+    // At run time, like `for p in model[0].parameters(): p.requires_grad = False`.
+    check_case<MLP, Input<6>, 5>("frozen_first", {loss_kind::cross_entropy}, true, {"0"});
+    check_case<MLP, Input<6>, 5>("frozen_middle", {loss_kind::cross_entropy}, true, {"2"});
+    // In the type: the same gradients as the run-time freeze, and no way to unfreeze.
+    using FrozenFirst = Sequential<Frozen<Linear<6, 16>>, Tanh, Linear<16, 16>, Sigmoid, Linear<16, 4>>;
+    check_case<FrozenFirst, Input<6>, 5>("frozen_first", {loss_kind::cross_entropy}, true);
+    using M = Trainable<FrozenFirst, Input<6>, float, 5>;
+    static_assert(M::frozen_in_type[0] && M::frozen_in_type[1] && !M::frozen_in_type[2]);
+    auto model = std::make_unique<M>();
+    CHECK_FALSE(model->requires_grad("0.weight"));
+    CHECK(model->requires_grad("2.weight"));
+    CHECK_THROWS_WITH(model->set_requires_grad("0", true), Catch::Contains("Frozen<"));
+}
