@@ -18,6 +18,20 @@ TEST_CASE("gradients of linear layers, activations and losses equal torch.autogr
                                                                                      true);
 }
 
+// Each convolution under test has one before it, so that its input's gradient is computed too.
+TEST_CASE("gradients of convolutions equal torch.autograd's") {
+    check_case<Sequential<Conv2d<2, 3, 3, padding<1>>, ReLU, Conv2d<3, 4, 3, padding<1>>, ReLU, Flatten, Linear<100, 3>>,
+               Input<2, 5, 5>, 3>(
+        "conv_relu", {loss_kind::cross_entropy}, true);
+    using Strided = Conv2d<4, 6, size2{3, 2}, stride<2>, padding<1, 0>, dilation<1, 2>, groups<2>, bias<false>>;
+    check_case<Sequential<Conv2d<4, 4, 1>, Strided, Tanh, Flatten, Linear<72, 3>>, Input<4, 7, 8>, 2>("conv_stride_dilation_groups",
+                                                                                  {loss_kind::cross_entropy}, true);
+    check_case<Sequential<Conv2d<3, 3, 1>, Conv2d<3, 3, 3, padding<1>, groups<3>>, Flatten, Linear<108, 2>>, Input<3, 6, 6>, 2>(
+        "conv_depthwise", {loss_kind::mse}, true);
+    check_case<Sequential<Conv1d<3, 3, 1>, Conv1d<3, 4, 3, padding<2>, dilation<2>>, ReLU, Flatten, Linear<40, 3>>, Input<3, 10>, 3>(
+        "conv1d", {loss_kind::cross_entropy}, true);
+}
+
 TEST_CASE("frozen parameters get no gradient, and the others PyTorch's") {
     // At run time, like `for p in model[0].parameters(): p.requires_grad = False`.
     check_case<MLP, Input<6>, 5>("frozen_first", {loss_kind::cross_entropy}, true, {"0"});

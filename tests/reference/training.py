@@ -44,6 +44,16 @@ GRADIENTS = {
                                                nn.Linear(12, 3, bias=False)), (5,), 4, ("mse",), "eval", []),
     "flatten_bce": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)),
                     (2, 4), 3, ("bce",), "train", []),
+    "conv_relu": (lambda: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, 4, 3, padding=1),
+                                        nn.ReLU(), nn.Flatten(), nn.Linear(100, 3)),
+                  (2, 5, 5), 3, ("cross_entropy", 0.0), "train", []),
+    "conv_stride_dilation_groups": (lambda: nn.Sequential(
+        nn.Conv2d(4, 4, 1), nn.Conv2d(4, 6, (3, 2), stride=2, padding=(1, 0), dilation=(1, 2), groups=2, bias=False), nn.Tanh(),
+        nn.Flatten(), nn.Linear(72, 3)), (4, 7, 8), 2, ("cross_entropy", 0.0), "train", []),
+    "conv_depthwise": (lambda: nn.Sequential(nn.Conv2d(3, 3, 1), nn.Conv2d(3, 3, 3, padding=1, groups=3), nn.Flatten(), nn.Linear(108, 2)),
+                       (3, 6, 6), 2, ("mse",), "train", []),
+    "conv1d": (lambda: nn.Sequential(nn.Conv1d(3, 3, 1), nn.Conv1d(3, 4, 3, padding=2, dilation=2), nn.ReLU(), nn.Flatten(),
+                                     nn.Linear(40, 3)), (3, 10), 3, ("cross_entropy", 0.0), "train", []),
     "frozen_first": (MLP, (6,), 5, ("cross_entropy", 0.0), "train", ["0."]),
     "frozen_middle": (MLP, (6,), 5, ("cross_entropy", 0.0), "train", ["2."]),
 }

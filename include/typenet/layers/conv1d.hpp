@@ -104,6 +104,18 @@ struct Conv1d {
         conv2d::template propagate<T, as_2d(In), N>(layer_params<conv2d, T>{params.base}, in, out, scratch);
     }
 
+    // Training (backward.hpp): Conv2d's over [C, 1, L].
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t n) {
+        return conv2d::template backward_scratch_elements<T>(as_2d(in), n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Conv1d, T>& p) {
+        conv2d::template backward<T, as_2d(In), N>(backward_pass<conv2d, T>{
+            layer_params<conv2d, T>{p.params.base}, layer_state<conv2d, T>{p.grads.base}, p.in, p.out, p.grad_out,
+            p.grad_in, p.saved, p.scratch, p.training});
+    }
+
     // Like Conv2d, a BatchNorm1d on running statistics and an activation after it run in its
     // store of each output channel (detail/fusion.hpp).
     static constexpr bool channel_epilogue = true;
