@@ -14,9 +14,11 @@ targets, one forward in the case's mode (train() or eval()), the case's loss and
 A case's `frozen` lists module prefixes whose parameters get requires_grad = False.
 
 TRAJECTORIES: from the same float32 initial weights and the same batches, STEPS optimizer steps
-in PyTorch; <name>.pth (initial), <name>.batches.bin (float32 inputs, STEPS batches),
-<name>.labels.bin (int64), <name>.final.bin (float32 parameters and buffers after the steps, every
-floating state_dict entry in order).
+(cross-entropy, train() mode, Dropout p = 0) in PyTorch with each of OPTIMIZERS:
+  <name>.pth              the initial state_dict (PyTorch's own initialisation, seed 1)
+  <name>.batches.bin      float32 inputs, STEPS batches
+  <name>.labels.bin       int64 labels
+  <name>.<opt>.final.bin  float32 values of every floating state_dict entry after the steps
 Usage: training.py OUTPUT_DIR
 """
 import os
@@ -129,5 +131,59 @@ def write_gradient_cases(out_dir, cases, seed):
         gradient_case(out_dir, name, factory, shape, batch, loss, mode, frozen, generator)
 
 
+def no_dropout(model):
+    """Dropout off (p = 0) and everything else in train() mode, as the C++ twins (Dropout<"0">) run."""
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0
+    return model
+
+
+def mlp():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
+# name: (factory, per-sample input shape, batch)
+TRAJECTORIES = {
+    "trajectory_mlp": (mlp, (1, 28, 28), 16),
+    "trajectory_simple_mnist": (lambda: no_dropout(SimpleMNISTModel()), (1, 28, 28), 8),
+    "trajectory_simple_mnist_batch_norm": (lambda: no_dropout(SimpleMNISTModel(batch_norm=True)), (1, 28, 28), 8),
+}
+STEPS = 50
+OPTIMIZERS = {
+    "sgd": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
+    "adam": lambda params: torch.optim.Adam(params, lr=1e-3),
+}
+
+
+def floating_state(model):
+    return torch.cat([t.reshape(-1) for t in model.state_dict().values() if t.is_floating_point()])
+
+
+def trajectory_case(out_dir, name, factory, shape, batch, generator):
+    torch.manual_seed(1)  # the initial weights: PyTorch's own initialisation
+    initial = factory().state_dict()
+    base = os.path.join(out_dir, name)
+    torch.save(initial, base + ".pth")
+    inputs = torch.randn((STEPS, batch) + shape, generator=generator)
+    labels = torch.randint(0, 10, (STEPS, batch), generator=generator)
+    write(base + ".batches.bin", inputs)
+    write(base + ".labels.bin", labels)
+    for optimizer_name, make in OPTIMIZERS.items():
+        model = factory()
+        model.load_state_dict(initial)
+        model.train()
+        optimizer = make(model.parameters())
+        for step in range(STEPS):
+            optimizer.zero_grad()
+            F.cross_entropy(model(inputs[step]), labels[step]).backward()
+            optimizer.step()
+        write(base + "." + optimizer_name + ".final.bin", floating_state(model).detach())
+
+
 if __name__ == "__main__":
     write_gradient_cases(sys.argv[1], GRADIENTS, 20261130)
+    trajectory_generator = torch.Generator().manual_seed(20261201)
+    for name, (factory, shape, batch) in TRAJECTORIES.items():
+        trajectory_case(sys.argv[1], name, factory, shape, batch, trajectory_generator)
