@@ -1,6 +1,8 @@
 // typenet: neural networks as C++ types. Include this for everything, or the single headers.
 #pragma once
 
+#include "adam.hpp"
+#include "backward.hpp"
 #include "checkpoint.hpp"
 #include "combinators/add.hpp"
 #include "combinators/block.hpp"
@@ -9,7 +11,9 @@
 #include "combinators/mul.hpp"
 #include "combinators/sequential.hpp"
 #include "elementwise.hpp"
+#include "init.hpp"
 #include "layer.hpp"
+#include "losses.hpp"
 #include "math.hpp"
 #include "model.hpp"
 #include "module.hpp"
@@ -18,11 +22,13 @@
 #include "pth.hpp"
 #include "safetensors.hpp"
 #include "serialization.hpp"
+#include "sgd.hpp"
 #include "shape.hpp"
 #include "state_dict.hpp"
 #include "stream.hpp"
 #include "summary.hpp"
 #include "tensor.hpp"
+#include "trainable.hpp"
 
 #include "layers/adaptive_avg_pool1d.hpp"
 #include "layers/adaptive_avg_pool2d.hpp"
