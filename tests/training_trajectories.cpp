@@ -112,3 +112,28 @@ void check_trajectories(const std::string& name) {
 TEST_CASE("50 steps of SGD and of Adam follow PyTorch's trajectory") {
     check_trajectories<mlp, 16>("trajectory_mlp");
 }
+
+TEST_CASE("StepLR and CosineAnnealingLR give PyTorch's learning rates, group by group") {
+    using M = Trainable<Sequential<Linear<2, 2>, Linear<2, 2>>, Input<2>, float, 1>;
+    auto model = std::make_unique<M>();
+    auto check = [](auto& optimizer, auto& schedule, const std::string& file) {
+        const std::vector<double> expected = read_values<double>(file);
+        REQUIRE(expected.size() == 2 * 40);
+        double worst = 0;
+        for (std::size_t step = 0; step < 40; ++step) {
+            optimizer.step();
+            schedule.step();
+            const std::vector<double> lrs = schedule.get_last_lr();
+            for (std::size_t g = 0; g < 2; ++g)
+                worst = std::max(worst, std::abs(lrs[g] - expected[2 * step + g]) / expected[2 * step + g]);
+        }
+        INFO(file << ": worst relative difference " << worst);
+        CHECK(worst <= 1e-15);
+    };
+    SGD step_sgd(*model, {.lr = 0.1}, {{"0", {.lr = 0.1}}, {"1", {.lr = 0.05}}});
+    StepLR step_lr(step_sgd, 7, 0.5);
+    check(step_sgd, step_lr, "lr_steplr.bin");
+    SGD cosine_sgd(*model, {.lr = 0.1}, {{"0", {.lr = 0.1}}, {"1", {.lr = 0.05}}});
+    CosineAnnealingLR cosine(cosine_sgd, 10, 0.001);
+    check(cosine_sgd, cosine, "lr_cosine.bin");
+}

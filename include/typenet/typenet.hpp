@@ -14,6 +14,7 @@
 #include "init.hpp"
 #include "layer.hpp"
 #include "losses.hpp"
+#include "lr_scheduler.hpp"
 #include "math.hpp"
 #include "model.hpp"
 #include "module.hpp"

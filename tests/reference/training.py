@@ -19,6 +19,7 @@ TRAJECTORIES: from the same float32 initial weights and the same batches, STEPS 
   <name>.batches.bin      float32 inputs, STEPS batches
   <name>.labels.bin       int64 labels
   <name>.<opt>.final.bin  float32 values of every floating state_dict entry after the steps
+LR_SCHEDULES: lr_steplr.bin and lr_cosine.bin, see lr_schedules().
 Usage: training.py OUTPUT_DIR
 """
 import os
@@ -182,7 +183,29 @@ def trajectory_case(out_dir, name, factory, shape, batch, generator):
         write(base + "." + optimizer_name + ".final.bin", floating_state(model).detach())
 
 
+SCHEDULE_STEPS = 40
+
+
+def lr_schedules(out_dir):
+    """Each group's learning rate after each of SCHEDULE_STEPS scheduler steps, two groups (lr 0.1 and
+    0.05): lr_steplr.bin (StepLR, step_size 7, gamma 0.5), lr_cosine.bin (CosineAnnealingLR, T_max 10,
+    eta_min 0.001), float64 [SCHEDULE_STEPS][2]."""
+    for name, make in [("steplr", lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.5)),
+                       ("cosine", lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.001))]:
+        model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+        optimizer = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.1},
+                                     {"params": model[1].parameters(), "lr": 0.05}], lr=0.1)
+        schedule = make(optimizer)
+        lrs = []
+        for _ in range(SCHEDULE_STEPS):
+            optimizer.step()
+            schedule.step()
+            lrs += schedule.get_last_lr()
+        write(os.path.join(out_dir, "lr_" + name + ".bin"), torch.tensor(lrs, dtype=torch.float64))
+
+
 if __name__ == "__main__":
+    lr_schedules(sys.argv[1])
     write_gradient_cases(sys.argv[1], GRADIENTS, 20261130)
     trajectory_generator = torch.Generator().manual_seed(20261201)
     for name, (factory, shape, batch) in TRAJECTORIES.items():
