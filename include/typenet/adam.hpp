@@ -22,7 +22,9 @@
 #include <span>
 #include <vector>
 
+#include "detail/kernels/simd.hpp"
 #include "detail/optimizer.hpp"
+#include "math.hpp"
 #include "error.hpp"
 
 namespace typenet {
@@ -103,20 +105,35 @@ private:
         const T beta1 = T(o.beta1), beta2 = T(o.beta2), one_minus_beta1 = T(1 - o.beta1),
                 one_minus_beta2 = T(1 - o.beta2), eps = T(o.eps), weight_decay = T(o.weight_decay),
                 decay = T(1 - o.lr * o.weight_decay);
-        for (std::size_t i = 0; i < p.size(); ++i) {
-            T g = o.maximize ? -grad[i] : grad[i];
+        // One element, or one vector of them: the same arithmetic.
+        auto update = [&]<class V>(V& param, V g, V& mean, V& second_moment, V* maximum, auto sqrt) {
+            if (o.maximize) g = -g;
             if constexpr (Decoupled) {
-                p[i] = p[i] * decay;
+                param = param * decay;
             } else {
-                if (o.weight_decay != 0) g = g + weight_decay * p[i];
+                if (o.weight_decay != 0) g = g + weight_decay * param;
             }
-            m[i] = m[i] * beta1 + one_minus_beta1 * g;
-            v[i] = v[i] * beta2 + one_minus_beta2 * g * g;  // addcmul_: (value g) g
-            T second = v[i];
-            if (o.amsgrad) second = vmax[i] = std::max(vmax[i], v[i]);
-            const T denom = std::sqrt(second) / bias_correction2_sqrt + eps;
-            p[i] = p[i] + step_size * m[i] / denom;  // addcdiv_: (value m) / denom
+            mean = mean * beta1 + one_minus_beta1 * g;
+            second_moment = second_moment * beta2 + one_minus_beta2 * g * g;  // addcmul_: (value g) g
+            V second = second_moment;
+            if (maximum) second = *maximum = math::select(*maximum < second, second, *maximum);
+            const V denom = sqrt(second) / bias_correction2_sqrt + eps;
+            param = param + step_size * mean / denom;  // addcdiv_: (value m) / denom
+        };
+        using S = detail::simd<T>;
+        using V = typename S::type;
+        const std::size_t whole = p.size() / S::lanes * S::lanes;
+        for (std::size_t i = 0; i < whole; i += S::lanes) {
+            V param = S::load(&p[i]), mean = S::load(&m[i]), second = S::load(&v[i]), maximum{};
+            if (o.amsgrad) maximum = S::load(&vmax[i]);
+            update(param, S::load(&grad[i]), mean, second, o.amsgrad ? &maximum : nullptr, [](V x) { return S::sqrt(x); });
+            S::store(&p[i], param);
+            S::store(&m[i], mean);
+            S::store(&v[i], second);
+            if (o.amsgrad) S::store(&vmax[i], maximum);
         }
+        for (std::size_t i = whole; i < p.size(); ++i)
+            update(p[i], grad[i], m[i], v[i], o.amsgrad ? &vmax[i] : nullptr, [](T x) { return std::sqrt(x); });
     }
 
     std::vector<T> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;

@@ -18,6 +18,7 @@
 #include <span>
 #include <vector>
 
+#include "detail/kernels/simd.hpp"
 #include "detail/optimizer.hpp"
 #include "error.hpp"
 
@@ -78,15 +79,26 @@ private:
                 lr = T(-o.lr);
         const bool first = !has_buffer_[index];
         if (o.momentum != 0) has_buffer_[index] = true;
-        for (std::size_t i = 0; i < p.size(); ++i) {
-            T d = o.maximize ? -grad[i] : grad[i];
-            if (o.weight_decay != 0) d = d + weight_decay * p[i];
+        // One element, or one vector of them: the same arithmetic.
+        auto update = [&]<class V>(V& param, V d, V& buffer) {
+            if (o.maximize) d = -d;
+            if (o.weight_decay != 0) d = d + weight_decay * param;
             if (o.momentum != 0) {
-                buf[i] = first ? d : buf[i] * momentum + damp * d;
-                d = o.nesterov ? d + momentum * buf[i] : buf[i];
+                buffer = first ? d : buffer * momentum + damp * d;
+                d = o.nesterov ? d + momentum * buffer : buffer;
             }
-            p[i] = p[i] + lr * d;
+            param = param + lr * d;
+        };
+        using S = detail::simd<T>;
+        using V = typename S::type;
+        const std::size_t whole = p.size() / S::lanes * S::lanes;
+        for (std::size_t i = 0; i < whole; i += S::lanes) {
+            V param = S::load(&p[i]), buffer = S::load(&buf[i]);
+            update(param, S::load(&grad[i]), buffer);
+            S::store(&p[i], param);
+            S::store(&buf[i], buffer);
         }
+        for (std::size_t i = whole; i < p.size(); ++i) update(p[i], grad[i], buf[i]);
     }
 
     std::vector<T> momentum_buffer_;

@@ -4,8 +4,14 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 namespace typenet::detail {
 
@@ -29,6 +35,27 @@ struct simd {
     [[gnu::always_inline]] static void store(T* p, type v) { *reinterpret_cast<unaligned*>(p) = v; }
     // Written lane by lane so that compilers emit one broadcast (a `type{} + x` would add -0.0 first).
     [[gnu::always_inline]] static type broadcast(T x) { return splat(x, std::make_index_sequence<lanes>{}); }
+
+    // Square roots, correctly rounded as IEEE asks (the instruction; std::sqrt does not vectorise
+    // where it may set errno).
+    [[gnu::always_inline]] static type sqrt(type v) {
+#if defined(__AVX512F__)
+        // The masked forms: GCC 12's _mm512_sqrt_ps starts from an uninitialised vector and warns.
+        if constexpr (Bytes == 64 && std::is_same_v<T, float>) return _mm512_mask_sqrt_ps(v, __mmask16(0xFFFF), v);
+        if constexpr (Bytes == 64 && std::is_same_v<T, double>) return _mm512_mask_sqrt_pd(v, __mmask8(0xFF), v);
+#endif
+#if defined(__AVX__)
+        if constexpr (Bytes == 32 && std::is_same_v<T, float>) return _mm256_sqrt_ps(v);
+        if constexpr (Bytes == 32 && std::is_same_v<T, double>) return _mm256_sqrt_pd(v);
+#endif
+#if defined(__SSE2__)
+        if constexpr (Bytes == 16 && std::is_same_v<T, float>) return _mm_sqrt_ps(v);
+        if constexpr (Bytes == 16 && std::is_same_v<T, double>) return _mm_sqrt_pd(v);
+#endif
+        type r{};
+        for (std::size_t i = 0; i < lanes; ++i) r[i] = std::sqrt(v[i]);
+        return r;
+    }
 
     // Lane i of the result is the sum of the lanes of v[i], for lanes vectors: a transpose-and-add
     // tree of log2(lanes) levels instead of lanes separate horizontal sums.
