@@ -205,6 +205,7 @@ def lr_schedules(out_dir):
 
 
 if __name__ == "__main__":
+    os.makedirs(sys.argv[1], exist_ok=True)
     lr_schedules(sys.argv[1])
     write_gradient_cases(sys.argv[1], GRADIENTS, 20261130)
     trajectory_generator = torch.Generator().manual_seed(20261201)
