@@ -41,6 +41,15 @@ using GateAbsent = Sequential<Linear<6, 8>, Gate<Sequential<Linear<8, 8>, Sigmoi
                                     Forward<Then<Add<Call<"body">, Call<"shortcut">>, ReLU>>>,
                               Linear<8, 3>>;
 
+// A ResNet block without BatchNorm, and ConvNeXt's layer scale (a [C, 1, 1] Parameter broadcast).
+using ConvResidual =
+    Sequential<Conv2d<2, 4, 3, padding<1>>,
+               Residual<Sequential<Conv2d<4, 4, 3, padding<1>>, ReLU, Conv2d<4, 4, 3, padding<1>, bias<false>>>,
+                        Identity, ReLU>,
+               Block<Named<"conv", Conv2d<4, 4, 3, padding<1>>>, Named<"gamma", Parameter<shape{4, 1, 1}>>,
+                     Forward<Add<Mul<Call<"gamma">, Call<"conv">>, Identity>>>,
+               Flatten, Linear<100, 3>>;
+
 }  // namespace
 
 TEST_CASE("gradients through Residual, Add, Mul, Cat and Gate equal torch.autograd's") {
@@ -50,6 +59,7 @@ TEST_CASE("gradients through Residual, Add, Mul, Cat and Gate equal torch.autogr
     check_case<ConcatBranches, Input<6>, 4>("concat_branches", {loss_kind::bce}, true);
     check_case<CatDims, Input<2, 4>, 3>("cat_dims", {loss_kind::cross_entropy}, true);
     check_case<GateAbsent, Input<6>, 5>("gate_absent", {loss_kind::cross_entropy}, true);
+    check_case<ConvResidual, Input<2, 5, 5>, 2>("conv_residual_layer_scale", {loss_kind::cross_entropy}, true);
 }
 
 TEST_CASE("a child called twice accumulates both gradients; a Parameter sums its broadcast gradient") {

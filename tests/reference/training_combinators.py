@@ -117,6 +117,16 @@ class AbsentShortcut(nn.Module):  # Then<Add<Call<"body">, Call<"shortcut">>, Re
         return torch.relu(self.body(x) + (x if self.shortcut is None else self.shortcut(x)))
 
 
+class LayerScale(nn.Module):  # Add<Mul<Call<"gamma">, Call<"conv">>, Identity> (ConvNeXt's layer scale)
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.gamma = nn.Parameter(torch.ones(4, 1, 1))
+
+    def forward(self, x):
+        return self.gamma * self.conv(x) + x
+
+
 def residual_mlp():
     return nn.Sequential(nn.Linear(6, 8), Residual(nn.Sequential(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8))),
                          Residual(nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8)), None, nn.ReLU()),
@@ -149,6 +159,11 @@ CASES = {
     "gate_absent": (lambda: nn.Sequential(nn.Linear(6, 8), Gate(nn.Sequential(nn.Linear(8, 8), nn.Sigmoid())),
                                           AbsentShortcut(), nn.Linear(8, 3)),
                     (6,), 5, ("cross_entropy", 0.0), "train", []),
+    "conv_residual_layer_scale": (lambda: nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1),
+        Residual(nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1, bias=False)),
+                 None, nn.ReLU()),
+        LayerScale(), nn.Flatten(), nn.Linear(100, 3)), (2, 5, 5), 2, ("cross_entropy", 0.0), "train", []),
 }
 
 if __name__ == "__main__":

@@ -615,7 +615,8 @@ struct node_runner<Node, operand_list<Units...>> {
         return aligned_elements(largest, sizeof(T));
     }();
     template <class T, shape In, std::size_t N>
-    static constexpr std::size_t gradient_buffers = operand_gradient<T, In, N> + aligned_elements(N * In.numel(), sizeof(T));
+    static constexpr std::size_t gradient_buffers =
+        operand_gradient<T, In, N> + aligned_elements(N * In.numel(), sizeof(T));
     template <class T, shape In, std::size_t N>
     static constexpr std::size_t train_scratch_for() {
         std::size_t largest = 0;
@@ -639,13 +640,12 @@ struct node_runner<Node, operand_list<Units...>> {
     }
     template <class T, shape In, std::size_t N>
     static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
-        T* const rest = scratch + gradient_buffers<T, In, N>;
         [&]<std::size_t... K>(std::index_sequence<K...>) {
             ([&] {
                 using U = unit_at<K>;
                 if constexpr (!is_input_unit<U>)
                     train_forward_module<typename U::module, T, In, N>(c, state + U::template offset<T>(), in,
-                                                                       tape + tape_at<T, In, N>[K], rest);
+                                                                       tape + tape_at<T, In, N>[K], scratch);
             }(), ...);
         }(std::make_index_sequence<count>{});
         Node::template combine<T, shapes_of<In>, output_of<In>, N>(recorded_operands<T, In, N>(in, tape),
@@ -654,10 +654,19 @@ struct node_runner<Node, operand_list<Units...>> {
     template <class T, shape In, std::size_t N>
     static void backward(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
                          const T* tape, const T* grad_out, T* grad_in, T* scratch) {
-        static_assert(requires(const std::array<const T*, count>& o, const T* g, T* d) {
-            Node::template backward_operand<T, shapes_of<In>, output_of<In>, N, 0>(o, g, g, d);
-        }, "typenet::Trainable: this combinator (its type is above) has no backward pass, so a Block using it "
-           "cannot be trained: add backward_operand<T, Shapes, Out, N, K> (see Combinator in block.hpp)");
+        static_assert(has_backward<T, In, N>,
+                      "typenet::Trainable: this combinator (its type is above) has no backward pass, so a Block using "
+                      "it cannot be trained: add backward_operand<T, Shapes, Out, N, K> (see Combinator in block.hpp)");
+        if constexpr (has_backward<T, In, N>)
+            backward_operands<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr bool has_backward = requires(const std::array<const T*, count>& o, const T* g, T* d) {
+        Node::template backward_operand<T, shapes_of<In>, output_of<In>, N, 0>(o, g, g, d);
+    };
+    template <class T, shape In, std::size_t N>
+    static void backward_operands(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                                  const T* tape, const T* grad_out, T* grad_in, T* scratch) {
         constexpr std::size_t input_size = N * In.numel();
         const std::array<const T*, count> operands = recorded_operands<T, In, N>(in, tape);
         const T* const out = tape + tape_at<T, In, N>[count];
