@@ -51,6 +51,13 @@ struct Add : Combinator<Operands...> {
     static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
         detail::broadcast_apply<T, Shapes, Out, N>(operands, out, [](T a, T b) { return a + b; });
     }
+    // Training: each operand gets dL/d(sum), summed where it was broadcast.
+    template <class T, auto Shapes, shape Out, std::size_t N, std::size_t K>
+    static void backward_operand(const std::array<const T*, Shapes.size()>& operands, const T*, const T* grad_out,
+                                 T* grad) {
+        detail::broadcast_gradient<T, Shapes, Out, N, K>(operands, grad_out, grad,
+                                                         [](T g, const std::array<T, Shapes.size()>&) { return g; });
+    }
 };
 
 namespace detail {

@@ -26,11 +26,15 @@
 // In a Stream (stream.hpp) a Block runs its expression one time step at a time, when each child is
 // called once in it and every combinator steps (Add and Mul; not Cat).
 //
+// A Block trains (trainable.hpp) when its children and combinators do: a child called twice
+// accumulates both calls' gradients, as shared weights do in PyTorch.
+//
 // A new combinator is a class template over expressions deriving from Combinator<Operands...>
 // with a shape rule and a kernel (see Combinator below, and add.hpp for a complete one).
 // Every shape is checked at compile time; a mismatch names the Block's path and both shapes.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -42,6 +46,7 @@
 
 #include "../detail/chain.hpp"
 #include "../detail/fixed_string.hpp"
+#include "../detail/training.hpp"
 #include "../detail/type_at.hpp"
 #include "../layers/identity.hpp"
 #include "../module.hpp"
@@ -109,6 +114,18 @@ struct Then {};
 // first operand is then computed straight into the output), `sample_wise = false` when samples
 // depend on each other, `stepwise = true` when it combines each position on its own (a Block using
 // it then runs in a Stream, its rule and kernel serving one time step's shapes).
+//
+// For training (trainable.hpp) a combinator also gives each operand's gradient: given the operands,
+// the output and dL/d(output), write dL/d(operand K) into `grad` (N samples of Shapes[K]):
+//
+//         template <class T, auto Shapes, typenet::shape Out, std::size_t N, std::size_t K>
+//         static void backward_operand(const std::array<const T*, Shapes.size()>& operands, const T* out,
+//                                      const T* grad_out, T* grad) {
+//             for (std::size_t i = 0; i < N * Out.numel(); ++i)  // the maximum's gradient goes to it
+//                 grad[i] = operands[K][i] == out[i] ? grad_out[i] : T(0);
+//         }
+//
+// (Add, Mul and Cat have it.) The Block sums the gradients every operand sends back to x.
 template <class... Arguments>
 struct Combinator {
     static constexpr bool expression_node = true;
@@ -208,7 +225,7 @@ struct unchecked_visitor {
 //
 // Binding replaces the names in an expression by the Block's children. Every bound expression is
 // a unit: `module` (what runs: a child, an unnamed module, or a combinator's module), the offset of
-// its state from the Block's, and its flow.
+// its state from the Block's, its flow, and (training) whether a parameter it calls learns.
 
 struct input_unit {
     using module = Identity;
@@ -216,6 +233,8 @@ struct input_unit {
     static constexpr std::size_t offset() { return 0; }
     template <class F>
     static constexpr shape flow(F&, shape in) { return in; }
+    template <class T>
+    static bool learns(const train_context&, const std::byte*) { return false; }
 };
 
 template <class Block, std::size_t K>
@@ -229,6 +248,11 @@ struct call_unit {
         const shape_check check = checked_output<module, flow_steps<F>>(in);
         f.record_call(K, in, check.ok());
         return check.ok() ? check.output : in;
+    }
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) {
+        if constexpr (frozen_module<module> || state_bytes<module, T> == 0) return false;
+        else return c.learning.any(state + offset<T>(), state + offset<T>() + state_bytes<module, T>);
     }
 };
 
@@ -247,6 +271,8 @@ struct inline_unit {
         if (!check.ok()) f.fail_node(check);
         return check.ok() ? check.output : in;
     }
+    template <class T>
+    static bool learns(const train_context&, const std::byte*) { return false; }  // no state
 };
 
 // The module that runs a combinator Node (whose arguments are bound) as a Container.
@@ -292,6 +318,8 @@ struct node_unit {
     static constexpr std::size_t offset() { return 0; }
     template <class F>
     static constexpr shape flow(F& f, shape in) { return module::flow(f, in); }
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) { return module::template learns<T>(c, state); }
 };
 
 template <class... Units>
@@ -305,7 +333,35 @@ struct then_unit {
         ((s = Units::flow(f, s)), ...);
         return s;
     }
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) {
+        return (Units::template learns<T>(c, state) || ...);
+    }
 };
+
+// Backward through a unit (training), given the Block's state and gradients: a child or an unnamed
+// module by backward_module at its offset; a combinator or a Then, whose state is the Block's own
+// (its units hold the offsets), directly.
+template <class U>
+inline constexpr bool is_inner_unit = false;
+template <class Node>
+inline constexpr bool is_inner_unit<node_unit<Node>> = true;
+template <class... Units>
+inline constexpr bool is_inner_unit<then_unit<Units...>> = true;
+
+template <class U, class T, shape In, std::size_t N>
+inline void backward_unit(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                          const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+    if constexpr (is_inner_unit<U>) {
+        if (grads && !U::template learns<T>(c, state)) grads = nullptr;
+        if (!grads && !grad_in) return;
+        U::module::template backward<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
+    } else {
+        constexpr std::size_t at = U::template offset<T>();
+        backward_module<typename U::module, T, In, N>(c, state + at, grads ? grads + at : nullptr, in, tape,
+                                                      grad_out, grad_in, scratch);
+    }
+}
 
 // ---- Binding ------------------------------------------------------------------------------
 
@@ -533,6 +589,112 @@ struct node_runner<Node, operand_list<Units...>> {
         }(std::make_index_sequence<count>{});
         Node::template combine<T, shapes, Out, 1>(operands, out);
     }
+
+    // Training (detail/training.hpp). The tape holds each operand's tape (none for x itself), then the
+    // combined output; backward gives each operand its gradient (the combinator's backward_operand)
+    // and sums the input's gradients from all operands, since every operand reads x.
+    template <class T, shape In, std::size_t N>
+    static constexpr std::array<std::size_t, count + 1> tape_at = [] {
+        std::array<std::size_t, count + 1> at{};
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((at[K + 1] = at[K] + (is_input_unit<unit_at<K>> ? 0 : tape_of<typename unit_at<K>::module, T, In, N>)),
+             ...);
+        }(std::make_index_sequence<count>{});
+        return at;
+    }();
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return tape_at<T, In, N>[count] + aligned_elements(N * output_of<In>.numel(), sizeof(T));
+    }
+    // Backward's scratch: one operand's gradient, the input's gradient through one operand (before it
+    // is added to the others'), then the operands' own scratch.
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t operand_gradient = [] {
+        std::size_t largest = 0;
+        for (const shape& s : shapes_of<In>) largest = std::max(largest, N * s.numel());
+        return aligned_elements(largest, sizeof(T));
+    }();
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t gradient_buffers =
+        operand_gradient<T, In, N> + aligned_elements(N * In.numel(), sizeof(T));
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        std::size_t largest = 0;
+        ((largest = std::max(largest, train_scratch_of<typename Units::module, T, In, N>)), ...);
+        return gradient_buffers<T, In, N> + largest;
+    }
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) {
+        return (Units::template learns<T>(c, state) || ...);
+    }
+    template <class T, shape In, std::size_t N>
+    static std::array<const T*, count> recorded_operands(const T* in, const T* tape) {
+        std::array<const T*, count> operands{};
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((operands[K] = is_input_unit<unit_at<K>>
+                                ? in
+                                : tape + tape_at<T, In, N>[K] + output_at<typename unit_at<K>::module, T, In, N>),
+             ...);
+        }(std::make_index_sequence<count>{});
+        return operands;
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ([&] {
+                using U = unit_at<K>;
+                if constexpr (!is_input_unit<U>)
+                    train_forward_module<typename U::module, T, In, N>(c, state + U::template offset<T>(), in,
+                                                                       tape + tape_at<T, In, N>[K], scratch);
+            }(), ...);
+        }(std::make_index_sequence<count>{});
+        Node::template combine<T, shapes_of<In>, output_of<In>, N>(recorded_operands<T, In, N>(in, tape),
+                                                                   tape + tape_at<T, In, N>[count]);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                         const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        static_assert(has_backward<T, In, N>,
+                      "typenet::Trainable: this combinator (its type is above) has no backward pass, so a Block using "
+                      "it cannot be trained: add backward_operand<T, Shapes, Out, N, K> (see Combinator in block.hpp)");
+        if constexpr (has_backward<T, In, N>)
+            backward_operands<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr bool has_backward = requires(const std::array<const T*, count>& o, const T* g, T* d) {
+        Node::template backward_operand<T, shapes_of<In>, output_of<In>, N, 0>(o, g, g, d);
+    };
+    template <class T, shape In, std::size_t N>
+    static void backward_operands(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                                  const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        constexpr std::size_t input_size = N * In.numel();
+        const std::array<const T*, count> operands = recorded_operands<T, In, N>(in, tape);
+        const T* const out = tape + tape_at<T, In, N>[count];
+        T* const operand_grad = scratch;
+        T* const through_operand = scratch + operand_gradient<T, In, N>;
+        T* const rest = scratch + gradient_buffers<T, In, N>;
+        bool written = false;  // grad_in holds the gradient through the operands so far
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ([&] {
+                using U = unit_at<K>;
+                std::byte* const unit_grads = grads && U::template learns<T>(c, state) ? grads : nullptr;
+                if (!unit_grads && !grad_in) return;
+                T* const target = !grad_in ? nullptr : written ? through_operand : grad_in;
+                if constexpr (is_input_unit<U>) {
+                    Node::template backward_operand<T, shapes_of<In>, output_of<In>, N, K>(operands, out, grad_out,
+                                                                                           target);
+                } else {
+                    Node::template backward_operand<T, shapes_of<In>, output_of<In>, N, K>(operands, out, grad_out,
+                                                                                           operand_grad);
+                    backward_unit<U, T, In, N>(c, state, unit_grads, in, tape + tape_at<T, In, N>[K], operand_grad,
+                                               target, rest);
+                }
+                if (grad_in && written)
+                    for (std::size_t i = 0; i < input_size; ++i) grad_in[i] += through_operand[i];
+                written = written || grad_in;
+            }(), ...);
+        }(std::make_index_sequence<count>{});
+    }
 };
 
 template <template <class...> class Node, class... Arguments>
@@ -554,6 +716,33 @@ struct node_module<Node<Arguments...>> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         runner::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    // Training (node_runner above); `state` and `grads` are the Block's.
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) {
+        return runner::template learns<T>(c, state);
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return runner::template tape_for<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t output_in_tape() {
+        return runner::template tape_at<T, In, N>[runner::count];
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        return runner::template train_scratch_for<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        runner::template train_forward<T, In, N>(c, state, in, tape, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                         const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        runner::template backward<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
     }
 
     static constexpr bool steps_children = true;
@@ -598,6 +787,58 @@ struct then_module : chain_members<typename Units::module...> {
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         chain::template forward<T, In, N>(state, in, out, scratch);
+    }
+
+    // Training: the units in order, each output kept (train_chain, as a Sequential's); backward in
+    // reverse, with `state` and `grads` the Block's: a unit's input gradient is computed when a unit
+    // before it learns (the children's places in the state block say nothing of data-flow order).
+    using train_chain = detail::train_chain<then_module>;
+    template <class T>
+    static bool learns(const train_context& c, const std::byte* state) {
+        return (Units::template learns<T>(c, state) || ...);
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return train_chain::template tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t output_in_tape() {
+        return train_chain::template output_in_tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        return train_chain::template scratch<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        train_chain::template forward<T, In, N>(c, state, in, tape, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                         const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        constexpr const auto& s = train_chain::template shapes<In>;
+        constexpr const auto& at = train_chain::template tape_offsets<T, In, N>;
+        constexpr std::size_t buffer = train_chain::template gradient_buffer<T, In, N>;
+        T* const buffers[2] = {scratch, scratch + buffer};
+        if constexpr (size == 0) {
+            if (grad_in)
+                for (std::size_t k = 0; k < N * In.numel(); ++k) grad_in[k] = grad_out[k];
+        }
+        std::array<bool, size + 1> learns_before{};  // [k]: a unit before k learns
+        if (grads) {
+            std::size_t k = 0;
+            ((learns_before[k + 1] = learns_before[k] || Units::template learns<T>(c, state), ++k), ...);
+        }
+        boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>), [&](auto i) {
+            constexpr std::size_t k = size - 1 - decltype(i)::value;
+            const T* unit_in = in;
+            if constexpr (k > 0) unit_in = tape + at[k - 1] + output_at<child_at<k - 1>, T, s[k - 1], N>;
+            const T* unit_grad_out = k + 1 == size ? grad_out : buffers[k % 2];
+            T* unit_grad_in = grad_in;
+            if constexpr (k > 0) unit_grad_in = grad_in || learns_before[k] ? buffers[(k + 1) % 2] : nullptr;
+            backward_unit<type_at<k, Units...>, T, s[k], N>(c, state, grads, unit_in, tape + at[k], unit_grad_out,
+                                                            unit_grad_in, scratch + 2 * buffer);
+        });
     }
 
     // One time step: the units in order, as a Sequential steps.
@@ -765,6 +1006,31 @@ public:
     template <class T, shape In, std::size_t N>
     static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
         detail::forward_module<runs, T, In, N>(state + expression::template offset<T>(), in, out, scratch);
+    }
+
+    // Training (trainable.hpp): the expression keeps every output its backward needs; a child called
+    // twice adds both calls' gradients into its parameters' (shared weights), and x's gradient sums
+    // those of every operand that reads it (x + body(x): the identity's and the body's).
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return detail::tape_of<runs, T, In, N>;
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t output_in_tape() {
+        return detail::output_at<runs, T, In, N>;
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        return detail::train_scratch_of<runs, T, In, N>;
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const detail::train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        detail::train_forward_module<runs, T, In, N>(c, state + expression::template offset<T>(), in, tape, scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const detail::train_context& c, const std::byte* state, std::byte* grads, const T* in,
+                         const T* tape, const T* grad_out, T* grad_in, T* scratch) {
+        detail::backward_unit<expression, T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
     }
 
     // Streaming (stream.hpp): one time step runs the expression on the step's shapes, every node

@@ -61,14 +61,17 @@ struct Cat : Combinator<Arguments...> {
                     std::size_t(dim_option < 0 ? -dim_option : dim_option), operands[0].rank);
     }
 
+    // Values before the concatenated dimension (outer) and after it (inner), per sample.
+    static constexpr std::size_t outer_size(shape out) {
+        std::size_t o = 1;
+        for (std::size_t i = 0; i < sample_dim(out.rank); ++i) o *= out[i];
+        return o;
+    }
+
     template <class T, auto Shapes, shape Out, std::size_t N>
     static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
         constexpr std::size_t d = sample_dim(Out.rank);
-        constexpr std::size_t outer = [] {
-            std::size_t o = 1;
-            for (std::size_t i = 0; i < d; ++i) o *= Out[i];
-            return o;
-        }();
+        constexpr std::size_t outer = outer_size(Out);
         constexpr std::size_t inner = Out.numel() / outer / Out[d];
         for (std::size_t n = 0; n < N; ++n)
             for (std::size_t o = 0; o < outer; ++o) {
@@ -80,6 +83,24 @@ struct Cat : Combinator<Arguments...> {
                      ...);
                 }(std::make_index_sequence<Shapes.size()>{});
             }
+    }
+
+    // Training: operand K's gradient is its slice of dL/d(output).
+    template <class T, auto Shapes, shape Out, std::size_t N, std::size_t K>
+    static void backward_operand(const std::array<const T*, Shapes.size()>&, const T*, const T* grad_out, T* grad) {
+        constexpr std::size_t d = sample_dim(Out.rank);
+        constexpr std::size_t outer = outer_size(Out);
+        constexpr std::size_t inner = Out.numel() / outer / Out[d];
+        constexpr std::size_t before = [] {
+            std::size_t b = 0;
+            for (std::size_t k = 0; k < K; ++k) b += Shapes[k][d];
+            return b;
+        }();
+        constexpr std::size_t size = Shapes[K][d] * inner;
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t o = 0; o < outer; ++o)
+                detail::copy_values<size>(grad_out + n * Out.numel() + (o * Out[d] + before) * inner,
+                                          grad + n * Shapes[K].numel() + o * size);
     }
 };
 

@@ -33,6 +33,18 @@ struct Mul : Combinator<Operands...> {
     static void combine(const std::array<const T*, Shapes.size()>& operands, T* out) {
         detail::broadcast_apply<T, Shapes, Out, N>(operands, out, [](T a, T b) { return a * b; });
     }
+    // Training, the product rule: operand K gets dL/d(product) times the other operands, summed
+    // where it was broadcast.
+    template <class T, auto Shapes, shape Out, std::size_t N, std::size_t K>
+    static void backward_operand(const std::array<const T*, Shapes.size()>& operands, const T*, const T* grad_out,
+                                 T* grad) {
+        detail::broadcast_gradient<T, Shapes, Out, N, K>(
+            operands, grad_out, grad, [](T g, const std::array<T, Shapes.size()>& x) {
+                for (std::size_t k = 0; k < x.size(); ++k)
+                    if (k != K) g *= x[k];
+                return g;
+            });
+    }
 };
 
 // x * G(x), G named by position (0) unless given as Named<"...", M>.

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
 
@@ -33,6 +34,17 @@ struct Parameter {
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Parameter, T> params, const T*, T* out) {
         for (std::size_t n = 0; n < N; ++n) detail::copy_values<Shape.numel()>(params.template get<0>(), out + n * Shape.numel());
+    }
+    // Training (backward.hpp): every sample's copy adds its gradient; the input has none (it is not read).
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Parameter, T>& p) {
+        if (p.grads) {
+            T* grad = p.grads.template get<0>();
+            for (std::size_t n = 0; n < N; ++n)
+                for (std::size_t i = 0; i < Shape.numel(); ++i) grad[i] += p.grad_out[n * Shape.numel() + i];
+        }
+        if (p.grad_in)
+            for (std::size_t i = 0; i < N * In.numel(); ++i) p.grad_in[i] = T(0);
     }
 };
 

@@ -111,4 +111,37 @@ template <class T, auto Shapes, shape Out, std::size_t N, class Op>
     }
 }
 
+// The gradient of operand J of broadcast_apply's result (training): `grad` (N samples of Shapes[J])
+// gets term(g, x) summed over the output positions that read each of its values, where g is
+// dL/d(out) at the position and x the operands' values there (Add: g; Mul: g times the others).
+template <class T, auto Shapes, shape Out, std::size_t N, std::size_t J, class Term>
+inline void broadcast_gradient(const std::array<const T*, Shapes.size()>& operands, const T* grad_out, T* grad,
+                               Term term) {
+    constexpr std::size_t K = Shapes.size();
+    static constexpr broadcast_plan<K> p = plan_broadcast(Shapes, Out);
+    constexpr std::size_t inner = p.dims[p.rank - 1];
+    constexpr std::size_t outer_count = Out.numel() / inner;
+    for (std::size_t i = 0; i < N * Shapes[J].numel(); ++i) grad[i] = T(0);
+    for (std::size_t n = 0; n < N; ++n) {
+        std::array<const T*, K> sample{};
+        for (std::size_t k = 0; k < K; ++k) sample[k] = operands[k] + n * Shapes[k].numel();
+        const T* g = grad_out + n * Out.numel();
+        T* target = grad + n * Shapes[J].numel();
+        for (std::size_t o = 0; o < outer_count; ++o) {
+            std::array<std::size_t, K> base{};
+            std::size_t rest = o;
+            for (std::size_t i = p.rank - 1; i-- > 0;) {
+                const std::size_t index = rest % p.dims[i];
+                rest /= p.dims[i];
+                for (std::size_t k = 0; k < K; ++k) base[k] += index * p.strides[k][i];
+            }
+            for (std::size_t i = 0; i < inner; ++i) {
+                std::array<T, K> x{};
+                for (std::size_t k = 0; k < K; ++k) x[k] = sample[k][base[k] + (p.strides[k][p.rank - 1] ? i : 0)];
+                target[base[J] + (p.strides[J][p.rank - 1] ? i : 0)] += term(g[o * inner + i], x);
+            }
+        }
+    }
+}
+
 }  // namespace typenet::detail
