@@ -9,3 +9,4 @@
 #include "typenet/pth.hpp"
 #include "typenet/safetensors.hpp"
 #include "typenet/serialization.hpp"
+#include "typenet/training_checkpoint.hpp"
