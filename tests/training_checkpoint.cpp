@@ -126,7 +126,8 @@ double compare(const char* config, M& model, Optimizer& optimizer, M& expected_m
             INFO(p.buffers[k].name);
             CHECK(p.buffers[k].present == q.buffers[k].present);
             if (!p.buffers[k].present || !q.buffers[k].present) continue;
-            const double error = test::relative_error<float, float>(as_floats(p.buffers[k].data), as_floats(q.buffers[k].data));
+            const double error =
+                test::relative_error<float, float>(as_floats(p.buffers[k].data), as_floats(q.buffers[k].data));
             std::cout << config << " " << p.entry->key << " " << p.buffers[k].name << ": " << error << "\n";
             worst = std::max(worst, error);
         }
@@ -225,8 +226,8 @@ TEST_CASE("what does not fit is refused, and nothing changes") {
     SECTION("another number of parameter groups") {
         typenet::Adam<M> adam(*model, {});
         REQUIRE_THROWS_WITH(typenet::load_checkpoint(dir + "/adam.step20.pth", *model, adam),
-                            Contains("adam.step20.pth: the checkpoint's optimizer has 2 parameter groups, this Adam has "
-                                     "1: make the optimizer with the groups it was saved with"));
+                            Contains("adam.step20.pth: the checkpoint's optimizer has 2 parameter groups, this "
+                                     "Adam has 1: make the optimizer with the groups it was saved with"));
     }
     SECTION("a state tensor of another shape") {
         auto adam = adam_config::make(*model);

@@ -457,9 +457,11 @@ public:
         options.source = concat({source_, " (", escape_for_message(pickle->name), ")"});
         options.persistent_load = [&](const pickle_tree& tree, pickle_id id, std::size_t) {
             const std::span<const pickle_id> items = tree.items(id);
-            if (tree[id].kind != pickle_kind::tuple || items.size() != 5 || tree[items[1]].kind != pickle_kind::global ||
-                tree[items[2]].kind != pickle_kind::string || tree[items[4]].kind != pickle_kind::integer)
-                fail(concat({"a persistent id is ", pickle_repr(tree, id), ", not ('storage', type, key, location, size)"}));
+            if (tree[id].kind != pickle_kind::tuple || items.size() != 5 ||
+                tree[items[1]].kind != pickle_kind::global || tree[items[2]].kind != pickle_kind::string ||
+                tree[items[4]].kind != pickle_kind::integer)
+                fail(concat({"a persistent id is ", pickle_repr(tree, id),
+                             ", not ('storage', type, key, location, size)"}));
             storages_.push_back({std::string(tree.text(items[1])), std::string(tree.text(items[2])),
                                  std::uint64_t(tree[items[4]].number)});
             return std::int64_t(storages_.size() - 1);
@@ -471,7 +473,8 @@ public:
         const pickle_id root = tree_.root;
         if (tree_[root].kind != pickle_kind::dict)
             fail(concat({"the file holds ", describe_pickle_value(tree_, root),
-                         ", not a checkpoint dict {'epoch': ..., 'model_state_dict': ..., 'optimizer_state_dict': ...}"}));
+                         ", not a checkpoint dict {'epoch': ..., 'model_state_dict': ..., "
+                         "'optimizer_state_dict': ...}"}));
         const pickle_id epoch = required(root, "epoch", "the checkpoint dict");
         if (tree_[epoch].kind != pickle_kind::integer)
             fail(concat({"'epoch' is ", describe_pickle_value(tree_, epoch), ", not an int"}));
@@ -512,7 +515,8 @@ public:
                              "'s group ", std::to_string(g), " has ", std::to_string(count),
                              " parameters: make the optimizer with the groups it was saved with"}));
             for (pickle_id index : indices) {
-                if (tree_[index].kind != pickle_kind::integer || !position_of.emplace(tree_[index].number, position).second)
+                if (tree_[index].kind != pickle_kind::integer ||
+                    !position_of.emplace(tree_[index].number, position).second)
                     fail(concat({where, "['params'] holds ", pickle_repr(tree_, index),
                                  ", not a parameter index that appears once"}));
                 ++position;
@@ -538,7 +542,8 @@ public:
 
     // Writes the tensors read() checked into the optimizer's buffers.
     void apply(optimizer_description& o) {
-        for (const pending_copy& c : pending_) copy_converted(c.tensor, c.type, big_endian_, c.destination.data());
+        for (const pending_copy& c : pending_)
+            copy_converted(c.tensor, c.type, big_endian_, c.destination.data());
         for (optimizer_parameter& p : o.parameters)
             if (!p.has_state)
                 for (optimizer_buffer& b : p.buffers) std::fill(b.data.begin(), b.data.end(), std::byte{0});
@@ -570,7 +575,8 @@ private:
     std::string keys_of(pickle_id dict) const {
         std::string keys;
         const std::span<const pickle_id> items = tree_.items(dict);
-        for (std::size_t i = 0; i < items.size(); i += 2) keys += concat({i ? ", " : "", pickle_repr(tree_, items[i], 60)});
+        for (std::size_t i = 0; i < items.size(); i += 2)
+            keys += concat({i ? ", " : "", pickle_repr(tree_, items[i], 60)});
         return keys.empty() ? "none" : keys;
     }
     pickle_id required(pickle_id dict, std::string_view key, std::string_view where) const {
@@ -652,7 +658,8 @@ private:
             const pickle_id step = required(state, "step", where);
             if (tree_[step].kind == pickle_kind::tensor) {
                 const checkpoint_tensor t = tensor(step, concat({where, "['step']"}));
-                if (t.numel() != 1) fail(concat({where, "['step'] has ", std::to_string(t.numel()), " elements, not 1"}));
+                if (t.numel() != 1)
+                    fail(concat({where, "['step'] has ", std::to_string(t.numel()), " elements, not 1"}));
                 const element e = read_element(t.storage.data() + t.storage_offset * size_of(t.dtype), t.dtype,
                                                big_endian_ && size_of(t.dtype) > 1);
                 p.step = e.is_integer ? double(e.integer) : e.real;
@@ -675,10 +682,8 @@ private:
             const bool same_shape = t.shape.size() == p.entry->shape.rank &&
                                     std::equal(t.shape.begin(), t.shape.end(), p.entry->shape.begin());
             if (!same_shape)
-                fail(concat({what, " has the shape ", shape_text(t.shape), ", its parameter ", to_string(p.entry->shape),
-                             ": the checkpoint is not this model's, or it is corrupted"}));
-            if (!is_floating(t.dtype))
-                fail(concat({what, " holds ", name(t.dtype), ", not floating-point values"}));
+                fail(concat({what, " has the shape ", shape_text(t.shape), ", its parameter ",
+                             to_string(p.entry->shape), ": the checkpoint is not this model's, or it is corrupted"}));
             b.present = true;
             pending_.push_back({std::move(t), b.data, p.entry->dtype});
         }
@@ -701,7 +706,8 @@ private:
         bool known = false;
         for (std::size_t k = 0; k < 4; ++k)
             if (class_name == names[k]) t.dtype = types[k], known = true;
-        if (!known) fail(concat({what, " is stored as ", escape_for_message(class_name), ", not as floating-point values"}));
+        if (!known)
+            fail(concat({what, " is stored as ", escape_for_message(class_name), ", not as floating-point values"}));
         for (std::uint64_t d : tree_.tensor_shape(id)) t.shape.push_back(std::size_t(d));
         for (std::uint64_t d : tree_.tensor_strides(id)) t.strides.push_back(std::size_t(d));
         t.storage_offset = std::size_t(tree_[id].number);
@@ -710,8 +716,16 @@ private:
         if (!entry) fail(concat({what, " uses storage '", escape_for_message(s.key), "', which the file lacks"}));
         zip_->verify_crc(*entry);
         t.storage = zip_->data(*entry);
-        if (t.strides.size() != t.shape.size() || elements_needed(t) > t.storage.size() / size_of(t.dtype) ||
-            elements_needed(t) > s.numel)
+        // The farthest element, overflow-checked (the shape is checked against the parameter's only later).
+        std::uint64_t last = t.storage_offset, span = 0;
+        bool overflow = t.strides.size() != t.shape.size(), empty = false;
+        for (std::size_t d = 0; d < t.shape.size() && !overflow; ++d) {
+            empty = empty || t.shape[d] == 0;
+            overflow = t.shape[d] > 0 &&
+                       (__builtin_mul_overflow(std::uint64_t(t.shape[d] - 1), t.strides[d], &span) ||
+                        __builtin_add_overflow(last, span, &last));
+        }
+        if (overflow || (!empty && (last >= t.storage.size() / size_of(t.dtype) || last >= s.numel)))
             fail(concat({what, " reaches past the end of its storage ", escape_for_message(t.storage_name),
                          ": the file is corrupted"}));
         return t;
