@@ -5,6 +5,7 @@
 // script's `check` (a test after this one) to resume in PyTorch. And the refusals.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -204,6 +205,51 @@ TEST_CASE("typenet saves checkpoints for PyTorch and for itself") {
     SECTION("SGD without momentum, a frozen layer") { save_for_pytorch<sgd_plain_config>(); }
     SECTION("Adam, two parameter groups") { save_for_pytorch<adam_config>(); }
     SECTION("AdamW, amsgrad") { save_for_pytorch<adamw_config>(); }
+}
+
+TEST_CASE("a float64 model resumes from PyTorch's float32 checkpoint, converted") {
+    using M64 = typenet::Trainable<Net, typenet::Input<6>, double, samples>;
+    auto model = std::make_unique<M64>();
+    typenet::Adam<M64> adam(*model, {}, {{"0", {}}, {"2", {}}});
+    CHECK(typenet::load_checkpoint(dir + "/adam.step20.pth", *model, adam) == 20);
+    CHECK(adam.param_groups()[1].options.weight_decay == 1e-4);
+    CHECK(adam.step_count(0) == 20);
+
+    // 20 more steps in float64 against PyTorch's in float32: they differ by float32's rounding.
+    const std::vector<float> x = read_values<float>("batches.x.bin");
+    const std::vector<std::int64_t> y = read_values<std::int64_t>("batches.y.bin");
+    auto in = std::make_unique<M64::batch_input_type<samples>>();
+    M64::batch_output_type<samples> logits, grad;
+    std::array<std::int64_t, samples> labels;
+    for (int k = 20; k < 40; ++k) {
+        const std::size_t b = std::size_t(k) % batches;
+        for (std::size_t i = 0; i < samples * 6; ++i) in->data()[i] = x[b * samples * 6 + i];
+        std::memcpy(labels.data(), y.data() + b * samples, sizeof labels);
+        adam.zero_grad();
+        model->forward(*in, logits);
+        typenet::cross_entropy(logits, labels, grad);
+        model->backward(grad);
+        adam.step();
+    }
+    auto expected = std::make_unique<M>();
+    auto expected_adam = adam_config::make(*expected, true);
+    typenet::load_checkpoint(dir + "/adam.step40.pth", *expected, expected_adam);
+    for (const typenet::state_entry& e : M::state_dict) {
+        const double error = test::relative_error<double, float>(model->values(M64::entry(e.key)), expected->values(e));
+        std::cout << "float64 adam " << e.key << ": " << error << "\n";
+        CHECK(error <= tolerance);
+    }
+
+    // Saved in float64: PyTorch's layout, the state in the model's dtype ('step' stays float32).
+    typenet::save_checkpoint(dir + "/adam.float64.pth", *model, adam, 40);
+    auto again = std::make_unique<M64>();
+    typenet::Adam<M64> again_adam(*again, {}, {{"0", {}}, {"2", {}}});
+    CHECK(typenet::load_checkpoint(dir + "/adam.float64.pth", *again, again_adam) == 40);
+    CHECK(std::equal(again->state().begin(), again->state().end(), model->state().begin()));
+    for (std::size_t i = 0; i < M64::state_dict.size(); ++i) {
+        CHECK(again_adam.step_count(i) == 40);
+        CHECK(std::ranges::equal(again_adam.exp_avg_sq(i), adam.exp_avg_sq(i)));
+    }
 }
 
 TEST_CASE("what does not fit is refused, and nothing changes") {

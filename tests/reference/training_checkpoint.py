@@ -17,7 +17,8 @@ batches of SAMPLES samples, step k taking batch k % BATCHES, with each optimizer
                     the file's must win), trains 20 more steps and compares the parameters with
                     <config>.typenet40.pth, typenet's state_dict after 40 steps straight; also checks
                     that the file's layout is PyTorch's own (keys, order, dtypes, shapes) and that
-                    torch.load(weights_only=True) reads it exactly when it reads PyTorch's own file.
+                    torch.load(weights_only=True) reads it exactly when it reads PyTorch's own file;
+                    and that adam.float64.pth, a float64 model's checkpoint, loads with its dtypes.
 """
 import copy
 import os
@@ -194,6 +195,18 @@ def check(out):
             print(f"{config} {key}: PyTorch resumed from typenet's checkpoint vs typenet 40 steps: {error:.3g}")
             if not error <= TOLERANCE:
                 failures += 1
+    # A float64 model's checkpoint: its state in float64, 'step' in float32, as PyTorch keeps them.
+    c = torch.load(f"{out}/adam.float64.pth")
+    m = make_model().double()
+    m.load_state_dict(c["model_state_dict"])
+    optimizer = adam(m)
+    optimizer.load_state_dict(c["optimizer_state_dict"])
+    dtypes = {(k, v.dtype) for s in optimizer.state_dict()["state"].values() for k, v in s.items()}
+    if dtypes != {("step", torch.float32), ("exp_avg", torch.float64), ("exp_avg_sq", torch.float64)} or \
+            any(v.dtype != torch.float64 for v in c["model_state_dict"].values()) or c["epoch"] != 40:
+        print(f"adam.float64.pth: epoch {c['epoch']}, dtypes {dtypes}")
+        failures += 1
+    train(m, optimizer, x.double(), y, 40, 41)  # it trains on
     if failures:
         sys.exit(f"{failures} failures")
 
