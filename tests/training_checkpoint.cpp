@@ -278,8 +278,8 @@ TEST_CASE("what does not fit is refused, and nothing changes") {
     SECTION("a state tensor of another shape") {
         auto adam = adam_config::make(*model);
         REQUIRE_THROWS_WITH(typenet::load_checkpoint(dir + "/adam.bad_shape.pth", *model, adam),
-                            Contains("the state of parameter 0 (0.weight)['exp_avg'] has the shape [3], its parameter "
-                                     "[16, 6]"));
+                            Contains("the state of parameter 0 (0.weight)['exp_avg'] has the shape [3], not its "
+                                     "parameter's, [16, 6]"));
     }
     SECTION("amsgrad state for an optimizer made without amsgrad") {
         typenet::AdamW<M> adamw(*model, {});
@@ -290,7 +290,15 @@ TEST_CASE("what does not fit is refused, and nothing changes") {
     SECTION("a state_dict, not a checkpoint dict") {
         auto sgd = sgd_config::make(*model);
         REQUIRE_THROWS_WITH(typenet::load_checkpoint(dir + "/init.pth", *model, sgd),
-                            Contains("the checkpoint dict has no key 'epoch'; its keys are '0.weight', '0.bias'"));
+                            Contains("init.pth: a state_dict (its keys are '0.weight', '0.bias', '2.weight', "
+                                     "'2.bias'), not a checkpoint dict") &&
+                                Contains("Load it with typenet::load_state_dict"));
+    }
+    SECTION("a checkpoint dict without the optimizer's state") {
+        auto sgd = sgd_config::make(*model);
+        REQUIRE_THROWS_WITH(typenet::load_checkpoint(dir + "/sgd.no_optimizer.pth", *model, sgd),
+                            Contains("sgd.no_optimizer.pth: the checkpoint dict has no key 'optimizer_state_dict'; "
+                                     "its keys are 'epoch', 'model_state_dict'"));
     }
     CHECK(unchanged());
 }

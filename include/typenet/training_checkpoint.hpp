@@ -475,6 +475,13 @@ public:
             fail(concat({"the file holds ", describe_pickle_value(tree_, root),
                          ", not a checkpoint dict {'epoch': ..., 'model_state_dict': ..., "
                          "'optimizer_state_dict': ...}"}));
+        const std::span<const pickle_id> top = tree_.items(root);
+        bool tensors = !top.empty();
+        for (std::size_t i = 1; i < top.size(); i += 2) tensors = tensors && tree_[top[i]].kind == pickle_kind::tensor;
+        if (tensors)
+            fail(concat({"a state_dict (its keys are ", keys_of(root), "), not a checkpoint dict {'epoch': ..., "
+                         "'model_state_dict': ..., 'optimizer_state_dict': ...}: it holds no optimizer state. Load it "
+                         "with typenet::load_state_dict"}));
         const pickle_id epoch = required(root, "epoch", "the checkpoint dict");
         if (tree_[epoch].kind != pickle_kind::integer)
             fail(concat({"'epoch' is ", describe_pickle_value(tree_, epoch), ", not an int"}));
@@ -682,7 +689,7 @@ private:
             const bool same_shape = t.shape.size() == p.entry->shape.rank &&
                                     std::equal(t.shape.begin(), t.shape.end(), p.entry->shape.begin());
             if (!same_shape)
-                fail(concat({what, " has the shape ", shape_text(t.shape), ", its parameter ",
+                fail(concat({what, " has the shape ", shape_text(t.shape), ", not its parameter's, ",
                              to_string(p.entry->shape), ": the checkpoint is not this model's, or it is corrupted"}));
             b.present = true;
             pending_.push_back({std::move(t), b.data, p.entry->dtype});

@@ -12,6 +12,7 @@ batches of SAMPLES samples, step k taking batch k % BATCHES, with each optimizer
     <config>.step20.pth     {'epoch': 20, 'model_state_dict', 'optimizer_state_dict'} after 20 steps
     <config>.step40.pth     the same after 40 steps straight (epoch 40)
     adam.bad_shape.pth      adam.step20.pth with parameter 0's exp_avg of the wrong shape
+    sgd.no_optimizer.pth    {'epoch', 'model_state_dict'} only
   check OUTPUT_DIR  for each config, reads <config>.typenet20.pth, the checkpoint typenet saved after
                     20 steps, into a fresh model and optimizer (made with other hyper-parameters:
                     the file's must win), trains 20 more steps and compares the parameters with
@@ -105,6 +106,8 @@ def make(out):
             bad = copy.deepcopy(checkpoint(m, optimizer, 20))  # state_dict() shares the optimizer's dicts
             bad["optimizer_state_dict"]["state"][0]["exp_avg"] = torch.zeros(3)
             torch.save(bad, f"{out}/adam.bad_shape.pth")
+        if config == "sgd":
+            torch.save({"epoch": 20, "model_state_dict": m.state_dict()}, f"{out}/sgd.no_optimizer.pth")
         train(m, optimizer, x, y, 20, 40)
         torch.save(checkpoint(m, optimizer, 40), f"{out}/{config}.step40.pth")
 
