@@ -2,7 +2,9 @@
 # The main job, on a fresh Debian 12 machine: train the seed's SimpleMNISTModel with PyTorch on
 # Fashion-MNIST (about 3 minutes; skipped when saved_models/ already holds the checkpoint), deploy it
 # as a typenet type, classify the 10,000 test images, check typenet against PyTorch image by image,
-# save the model back with typenet and have PyTorch load that file. Exits non-zero when a check fails.
+# save the model back with typenet and have PyTorch load that file; then train the same model in
+# C++ for as many epochs, have PyTorch load and test those weights, and compare training speeds.
+# Exits non-zero when a check fails.
 #
 #     scripts/demo.sh [--retrain]
 #
@@ -28,7 +30,7 @@ done
 echo "=== building typenet's side (Release, -march=native, OpenMP) ==="
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYPENET_MARCH=native -DTYPENET_BUILD_TESTS=OFF \
   -DTYPENET_BUILD_TOOLS=OFF -DTYPENET_PYTHON="$python" >/dev/null
-cmake --build "$build" --target fashion_mnist_eval simple_mnist
+cmake --build "$build" --target fashion_mnist_eval fashion_mnist_train simple_mnist
 
 echo
 echo "=== the seed's model as a typenet type ==="
@@ -60,7 +62,23 @@ echo "=== PyTorch loads the file typenet wrote (torch.load, load_state_dict(stri
   --json "$models/pytorch_reloaded.json" || status=1
 
 echo
-"$python" - "$models" "$status" <<'EOF'
+echo "=== training in C++: the same model, data and epochs, with typenet (Adam, batch 64) ==="
+epochs=$("$python" -c "import json; print(round(json.load(open('$models/pytorch_summary.json'))['epochs']))")
+"$build/examples/fashion_mnist/fashion_mnist_train" --data "$data" --epochs "$epochs" \
+  --save "$models/typenet_trained.pth" --json "$models/typenet_training.json" || status=1
+
+echo
+echo "=== PyTorch loads the C++-trained weights (torch.load, load_state_dict(strict=True)) ==="
+"$python" "$train" --data "$data" --verify "$models/typenet_trained.pth" \
+  --json "$models/pytorch_on_typenet_trained.json" --min-accuracy 0.85 || status=1
+
+echo
+echo "=== PyTorch's training throughput, the same step (bench/training_throughput.py) ==="
+"$python" "$root/bench/training_throughput.py" --threads 1 "$(nproc)" | tee "$models/pytorch_training_throughput.json" ||
+  status=1
+
+echo
+"$python" - "$models" "$status" <<'EOF' || status=1
 import json, os, sys
 models, status = sys.argv[1], int(sys.argv[2])
 def load(name):
@@ -76,6 +94,21 @@ print(f"agreement: same class on {typenet.get('same_class', '?')} of 10000 image
 print(f"images/s on one thread: typenet {typenet.get('images_per_second_1_thread', 0):.0f}, "
       f"PyTorch {pytorch.get('inference_images_per_second', 0):.0f} "
       f"(typenet on all threads: {typenet.get('images_per_second_all_threads', 0):.0f})")
+trained, verified = load("typenet_training.json"), load("pytorch_on_typenet_trained.json")
+torch_speed = load("pytorch_training_throughput.json")
+print(f"training in C++: {trained.get('steps', '?')} steps, test accuracy {100 * trained.get('test_accuracy', float('nan')):.2f}% "
+      f"(PyTorch's run: {100 * pytorch.get('test_accuracy', float('nan')):.2f}%); "
+      f"PyTorch on the C++-trained weights: {100 * verified.get('test_accuracy', float('nan')):.2f}%")
+threads = max(torch_speed, key=int) if torch_speed else "?"
+print(f"training images/s on one thread: typenet {trained.get('images_per_second_1_thread', 0):.0f}, "
+      f"PyTorch {torch_speed.get('1', 0):.0f}; on {threads} threads: typenet "
+      f"{trained.get('images_per_second_all_threads', 0):.0f}, PyTorch {torch_speed.get(threads, 0):.0f}")
+# The same weights on the same images: PyTorch's count of correct answers must be typenet's, give or
+# take an image whose two largest logits are within rounding of each other.
+if abs(trained.get("test_accuracy", -1) - verified.get("test_accuracy", 1)) > 2e-4:
+    print("FAILED: PyTorch's accuracy on the C++-trained weights is not typenet's")
+    status = 1
 print("all checks passed" if status == 0 else "a check FAILED (see above)")
+sys.exit(status)
 EOF
 exit $status

@@ -30,6 +30,7 @@
 #include "summary.hpp"
 #include "tensor.hpp"
 #include "trainable.hpp"
+#include "training_checkpoint.hpp"
 
 #include "layers/adaptive_avg_pool1d.hpp"
 #include "layers/adaptive_avg_pool2d.hpp"
