@@ -22,6 +22,13 @@
 
 namespace typenet {
 
+namespace detail {
+// A named concept rather than a requires-expression in Elementwise: Clang 14 does not find the
+// derived layer's members from a constraint written inside its CRTP base.
+template <class L, class T>
+concept has_derivative = requires(T x) { L::derivative(x, x); };
+}  // namespace detail
+
 template <class Self>
 struct Elementwise {
     static constexpr std::array<state_spec, 0> state{};
@@ -41,7 +48,7 @@ struct Elementwise {
     //     template <class V> static V derivative(V x, V y);   // f'(x), given x and y = f(x)
     // A layer without derivative has no backward pass.
     template <class T, shape In, std::size_t N>
-        requires requires(T x) { Self::derivative(x, x); }
+        requires detail::has_derivative<Self, T>
     static void backward(const backward_pass<Self, T>& p) {
         if (!p.grad_in) return;
         using S = detail::simd<T>;
