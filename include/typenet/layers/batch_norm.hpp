@@ -151,22 +151,23 @@ struct batch_norm {
         for (std::size_t c = 0; c < C; ++c) {
             T mean = 0, invstd = 1;  // set below: batch_statistics is always true without running ones
             if (batch_statistics(p.training)) {
-                T sum = 0, squares = 0;
+                // Sums in double, as PyTorch's CPU kernel accumulates float's.
+                double sum = 0, squares = 0;
                 for (std::size_t n = 0; n < N; ++n)
-                    for (std::size_t i = 0; i < inner; ++i) sum += p.in[(n * C + c) * inner + i];
-                mean = sum / T(count);
+                    for (std::size_t i = 0; i < inner; ++i) sum += double(p.in[(n * C + c) * inner + i]);
+                mean = T(sum / double(count));
                 for (std::size_t n = 0; n < N; ++n)
                     for (std::size_t i = 0; i < inner; ++i) {
                         const T d = p.in[(n * C + c) * inner + i] - mean;
-                        squares += d * d;
+                        squares += double(d * d);
                     }
-                invstd = T(1) / std::sqrt(squares / T(count) + T(eps));
+                invstd = T(1 / std::sqrt(squares / double(count) + eps));
                 if constexpr (track_running_stats) {
                     if (p.training) {
                         T& running_mean = p.state.template get<affine ? 2 : 0>()[c];
                         T& running_var = p.state.template get<affine ? 3 : 1>()[c];
                         running_mean = factor * mean + (T(1) - factor) * running_mean;
-                        running_var = factor * (squares / T(count - 1)) + (T(1) - factor) * running_var;
+                        running_var = factor * T(squares / double(count - 1)) + (T(1) - factor) * running_var;
                     }
                 }
             } else if constexpr (track_running_stats) {
@@ -195,14 +196,14 @@ struct batch_norm {
         constexpr std::size_t C = NumFeatures, inner = In.numel() / NumFeatures, count = N * inner;
         for (std::size_t c = 0; c < C; ++c) {
             const T mean = p.saved[c], invstd = p.saved[C + c];
-            T sum_dy = 0, sum_dy_xhat = 0;
+            double sums[2] = {0, 0};  // dy, dy (x - mean): in double, as PyTorch's CPU kernel
             for (std::size_t n = 0; n < N; ++n)
                 for (std::size_t i = 0; i < inner; ++i) {
                     const std::size_t k = (n * C + c) * inner + i;
-                    sum_dy += p.grad_out[k];
-                    sum_dy_xhat += p.grad_out[k] * (p.in[k] - mean);
+                    sums[0] += double(p.grad_out[k]);
+                    sums[1] += double(p.grad_out[k] * (p.in[k] - mean));
                 }
-            sum_dy_xhat *= invstd;
+            const T sum_dy = T(sums[0]), sum_dy_xhat = T(sums[1] * double(invstd));
             if constexpr (affine) {
                 if (p.grads) {
                     p.grads.template get<0>()[c] += sum_dy_xhat;
