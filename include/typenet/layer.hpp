@@ -139,6 +139,8 @@ struct layer_params {
     const std::byte* base;
 
     constexpr explicit layer_params(const std::byte* entries) : base(entries) {}
+    // No parameters: a layer without state runs as L::propagate<T, In, N>({nullptr}, in, out).
+    constexpr layer_params(std::nullptr_t) : base(nullptr) {}  // NOLINT: implicit on purpose
     // A layer's parameters serve a layer derived from it (Frozen<L>, combinators/frozen.hpp).
     template <class Derived>
         requires(std::is_base_of_v<L, Derived> && !std::is_same_v<L, Derived>)

@@ -99,7 +99,17 @@ struct decimal_option {
     static constexpr std::string_view text = Text.view();
 };
 template <detail::fixed_string E> struct eps : decimal_option<option_kind::eps, E> {};
-template <detail::fixed_string M> struct momentum : decimal_option<option_kind::momentum, M> {};
+// momentum<"None"> is PyTorch's momentum=None: BatchNorm's running statistics become the cumulative
+// average of every batch's (value is then 0, unused).
+template <detail::fixed_string M>
+struct momentum {
+    using option_kind = typenet::option_kind::momentum;
+    static constexpr bool cumulative = M.view() == "None";
+    static constexpr detail::decimal parsed = cumulative ? detail::decimal{true, 0} : detail::parse_decimal(M.view());
+    static_assert(parsed.valid, "typenet: momentum is a decimal number such as \"0.1\", or \"None\" as in PyTorch");
+    static constexpr double value = parsed.value;
+    static constexpr std::string_view text = M.view();
+};
 
 // Keyword arguments of nn.RNN, nn.LSTM and nn.GRU (batch_first and dropout also of
 // nn.MultiheadAttention and nn.TransformerEncoderLayer).

@@ -15,6 +15,8 @@ static_assert(BN::state[4].name == "num_batches_tracked" && BN::state[4].int64 &
 static_assert(BatchNorm2d<3, affine<false>>::state.size() == 3 && BatchNorm2d<3, affine<false>>::state[0].name == "running_mean");
 static_assert(BatchNorm2d<3, track_running_stats<false>>::state.size() == 2);
 static_assert(BN::eps == 1e-5 && BN::momentum == 0.1);
+// momentum=None: a cumulative average of the batches' statistics (training, trainable.hpp).
+static_assert(BatchNorm1d<4, momentum<"None">>::cumulative_average && !BN::cumulative_average);
 static_assert(BatchNorm1d<4>::infer({4}).ok() && BatchNorm1d<4>::infer({4, 9}).ok());
 static_assert(BatchNorm1d<4>::infer({4, 3, 3}).rule == shape_error::rule::input_rank);
 static_assert(BatchNorm2d<4>::infer({5, 3, 3}).rule == shape_error::rule::num_features);

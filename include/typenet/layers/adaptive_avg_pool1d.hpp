@@ -40,6 +40,12 @@ struct AdaptiveAvgPool1d {
     static void propagate(layer_params<AdaptiveAvgPool1d, T>, const T* in, T* out) {
         adaptive_avg_pool2d::template propagate<T, detail::as_image(In), N>({nullptr}, in, out);
     }
+    // Training (backward.hpp): the 2-d layer's backward pass over [C, 1, L].
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<AdaptiveAvgPool1d, T>& p) {
+        adaptive_avg_pool2d::template backward<T, detail::as_image(In), N>(
+            {{nullptr}, {}, p.in, p.out, p.grad_out, p.grad_in, p.saved, p.scratch, p.training});
+    }
 };
 
 }  // namespace typenet

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "../backward.hpp"
+#include "../detail/kernels/pooling_backward.hpp"
 #include "../layer.hpp"
 
 namespace typenet {
@@ -47,6 +49,23 @@ struct AdaptiveAvgPool2d {
                 (pool_row<T, H, W, OH>(x, y + OH * OutW), ...);
             }(std::make_index_sequence<OutH>{});
         }
+    }
+
+    // Training (backward.hpp): each output's gradient, divided by its window's size, goes to every
+    // value of the window (windows overlap when the sizes do not divide).
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<AdaptiveAvgPool2d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr long long H = In[1], W = In[2];
+        detail::avg_pool_backward<T, H, W, OutH, OutW>(
+            N * In[0], p.grad_out, p.grad_in, [](long long oh, long long ow, long long& divisor) {
+                const long long h0 = (long long)window_start(std::size_t(oh), OutH, H);
+                const long long h1 = (long long)window_end(std::size_t(oh), OutH, H);
+                const long long w0 = (long long)window_start(std::size_t(ow), OutW, W);
+                const long long w1 = (long long)window_end(std::size_t(ow), OutW, W);
+                divisor = (h1 - h0) * (w1 - w0);
+                return detail::pool_window{h0, h1, 1, w0, w1, 1};
+            });
     }
 
 private:

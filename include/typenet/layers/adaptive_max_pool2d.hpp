@@ -14,7 +14,9 @@
 #include <limits>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/pooling1d.hpp"  // nan_max
+#include "../detail/kernels/pooling_backward.hpp"
 #include "../layer.hpp"
 
 namespace typenet {
@@ -73,6 +75,21 @@ struct AdaptiveMaxPool2d {
                 }
             }
         }
+    }
+
+    // Training (backward.hpp): each output's gradient goes to its window's maximum (PyTorch's
+    // choice among ties and NaN: detail/kernels/pooling_backward.hpp).
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<AdaptiveMaxPool2d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t H = In[1], W = In[2];
+        detail::max_pool_backward<T, (long long)H, (long long)W, OutH, OutW>(
+            N * In[0], p.in, p.grad_out, p.grad_in, [](long long oh, long long ow) {
+                constexpr auto rows_of = detail::adaptive_windows<H, OutH>;
+                constexpr auto columns_of = detail::adaptive_windows<W, OutW>;
+                return detail::pool_window{(long long)rows_of[oh].start, (long long)rows_of[oh].end, 1,
+                                           (long long)columns_of[ow].start, (long long)columns_of[ow].end, 1};
+            });
     }
 };
 

@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/pooling.hpp"
+#include "../detail/kernels/pooling_backward.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"  // size2
@@ -85,6 +87,32 @@ struct AvgPool2d {
                 }
             }
         }
+    }
+
+    // Training (backward.hpp): each output's gradient, divided by the forward's divisor, goes to
+    // every input value its sum read.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<AvgPool2d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr shape Out = infer(In).output;
+        static constexpr long long H = In[1], W = In[2];  // static: std::min takes references
+        detail::avg_pool_backward<T, H, W, (long long)Out[1], (long long)Out[2]>(
+            N * In[0], p.grad_out, p.grad_in, [](long long oh, long long ow, long long& divisor) {
+                long long h0 = oh * (long long)stride_h - (long long)padding_h;
+                long long w0 = ow * (long long)stride_w - (long long)padding_w;
+                long long h1 = std::min(h0 + (long long)kernel_h, H + (long long)padding_h);
+                long long w1 = std::min(w0 + (long long)kernel_w, W + (long long)padding_w);
+                const long long padded_size = (h1 - h0) * (w1 - w0);
+                h0 = std::max(h0, 0LL);
+                w0 = std::max(w0, 0LL);
+                h1 = std::min(h1, H);
+                w1 = std::min(w1, W);
+                divisor = h0 >= h1 || w0 >= w1 ? 0
+                          : divisor_override   ? (long long)divisor_override
+                          : count_include_pad  ? padded_size
+                                               : (h1 - h0) * (w1 - w0);
+                return detail::pool_window{h0, h1, 1, w0, w1, 1};
+            });
     }
 };
 

@@ -24,6 +24,11 @@ struct ELU : Elementwise<ELU<Alpha>> {
         const V negative = (math::exp(x) - math::splat<V>(1)) * math::splat<V>(alpha);
         return math::select(x <= math::splat<V>(0), negative, x);
     }
+    // alpha e^x where x <= 0, else 1, from the input as PyTorch's elu_backward (is_result=False).
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        return math::select(x <= math::splat<V>(0), math::splat<V>(alpha) * math::exp(x), math::splat<V>(1));
+    }
 };
 
 }  // namespace typenet

@@ -34,6 +34,24 @@ struct GELU : Elementwise<GELU<Approximate>> {
             return x * splat<V>(0.5) * (splat<V>(1) + math::erf(x * splat<V>(sqrt1_2)));
         }
     }
+    // PyTorch's gelu_backward: with tanh, 0.5 (1 + t) + 0.5 x (1 - t^2) beta (1 + 3 kappa x^2),
+    // t = tanh(beta (x + kappa x^3)); exact, Phi(x) + x phi(x).
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        using math::splat;
+        if constexpr (tanh_approximation) {
+            constexpr double beta = 0.7978845608028654, kappa = 0.044715;
+            const V x_squared = x * x;
+            const V t = math::tanh(splat<V>(beta) * (x + splat<V>(kappa) * (x * x * x)));
+            const V inner_derivative = splat<V>(beta) * (splat<V>(1) + splat<V>(3) * splat<V>(kappa) * x_squared);
+            return splat<V>(0.5) * (splat<V>(1) + t) + splat<V>(0.5) * x * (splat<V>(1) - t * t) * inner_derivative;
+        } else {
+            constexpr double sqrt1_2 = 0.7071067811865476, inverse_sqrt_2pi = 0.3989422804014327;
+            const V cdf = splat<V>(0.5) * (splat<V>(1) + math::erf(x * splat<V>(sqrt1_2)));
+            const V pdf = splat<V>(inverse_sqrt_2pi) * math::exp(x * x * splat<V>(-0.5));
+            return cdf + x * pdf;
+        }
+    }
 };
 
 }  // namespace typenet

@@ -25,6 +25,15 @@ struct Hardswish : Elementwise<Hardswish> {
     [[gnu::always_inline]] static V apply(V x) {
         return x * detail::relu6_of_x_plus_3(x) / math::splat<V>(6);
     }
+    // 0 below -3, x / 3 + 1/2 from -3 up to 3 (excluded), 1 from 3: PyTorch's vectorised
+    // hardswish_backward. (Its scalar path, used for the last few values of a tensor, gives 3/2 at
+    // exactly 3.)
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        return math::select(x < math::splat<V>(-3), math::splat<V>(0),
+                            math::select(x >= math::splat<V>(3), math::splat<V>(1),
+                                         x / math::splat<V>(3) + math::splat<V>(0.5)));
+    }
 };
 
 }  // namespace typenet

@@ -29,6 +29,14 @@ struct hardtanh : Elementwise<Self> {
         const V low = math::splat<V>(min_val), high = math::splat<V>(max_val);
         return math::select(x < low, low, math::select(x > high, high, x));
     }
+    // 0 where x <= min_val or x >= max_val (the ends included), else 1 (NaN too), as PyTorch's
+    // hardtanh_backward.
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        const V zero = math::splat<V>(0);
+        return math::select(x <= math::splat<V>(min_val), zero,
+                            math::select(x >= math::splat<V>(max_val), zero, math::splat<V>(1)));
+    }
 };
 
 }  // namespace detail

@@ -14,10 +14,12 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
 
+#include "../backward.hpp"
 #include "../detail/kernels/reductions.hpp"
 #include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
@@ -56,6 +58,32 @@ template <shape S, bool Affine>
 constexpr auto affine_state() {
     if constexpr (Affine) return std::array{parameter("weight", S, 1), parameter("bias", S)};
     else return std::array<state_spec, 0>{};
+}
+
+// Training (backward.hpp): one group of M values (stride apart) normalised with mean and rstd, then
+// scaled by weight (null: none). With x^ = (x - mean) rstd and g = dy weight:
+// dL/dx = rstd (g - mean(g) - x^ mean(g x^)); dL/dweight += dy x^, dL/dbias += dy (grads null: none).
+template <class T>
+inline void normalized_group_backward(std::size_t M, std::size_t stride, const T* x, const T* dy, T* dx, T mean,
+                                      T rstd, const T* weight, T* dweight, T* dbias) {
+    T sum_g = 0, sum_g_xhat = 0;
+    for (std::size_t i = 0; i < M; ++i) {
+        const T xhat = (x[i * stride] - mean) * rstd, d = dy[i * stride];
+        const T g = weight ? d * weight[i] : d;
+        sum_g += g;
+        sum_g_xhat += g * xhat;
+        if (dweight) {
+            dweight[i] += d * xhat;
+            dbias[i] += d;
+        }
+    }
+    if (!dx) return;
+    const T mean_g = sum_g / T(M), mean_g_xhat = sum_g_xhat / T(M);
+    for (std::size_t i = 0; i < M; ++i) {
+        const T xhat = (x[i * stride] - mean) * rstd, d = dy[i * stride];
+        const T g = weight ? d * weight[i] : d;
+        dx[i * stride] = rstd * (g - mean_g - xhat * mean_g_xhat);
+    }
 }
 
 }  // namespace detail
@@ -110,6 +138,27 @@ struct LayerNorm : detail::layer_norm_options<Options...> {
             }
         }
     }
+
+    // Training (backward.hpp): each row's statistics are computed again, as the forward did.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<LayerNorm, T>& p) {
+        constexpr std::size_t M = normalized_shape.numel(), rows = N * In.numel() / M;
+        const T* weight = nullptr;
+        T *dweight = nullptr, *dbias = nullptr;
+        if constexpr (elementwise_affine) {
+            weight = p.params.template get<0>();
+            if (p.grads) {
+                dweight = p.grads.template get<0>();
+                dbias = p.grads.template get<1>();
+            }
+        }
+        for (std::size_t r = 0; r < rows; ++r) {
+            const detail::moments<T> m = detail::moments_of<T, M>(p.in + r * M);
+            detail::normalized_group_backward<T>(M, 1, p.in + r * M, p.grad_out + r * M,
+                                                 p.grad_in ? p.grad_in + r * M : nullptr, m.mean,
+                                                 detail::reciprocal_sqrt(m.variance + T(eps)), weight, dweight, dbias);
+        }
+    }
 };
 
 // Per-sample input [C, H, W]: each pixel's C values are normalised together.
@@ -149,6 +198,36 @@ struct LayerNorm2d : detail::layer_norm_options<Options...> {
                 pixel_block<T, S, pixels>(params, x + p, y + p);
             for (; p < pixels; ++p) pixel_block<T, detail::scalar_simd<T>, pixels>(params, x + p, y + p);
         }
+    }
+
+    // Training (backward.hpp): each pixel's statistics are computed again, in the forward's order.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<LayerNorm2d, T>& p) {
+        constexpr std::size_t C = NumChannels, pixels = In[1] * In[2];
+        const T* weight = nullptr;
+        T *dweight = nullptr, *dbias = nullptr;
+        if constexpr (elementwise_affine) {
+            weight = p.params.template get<0>();
+            if (p.grads) {
+                dweight = p.grads.template get<0>();
+                dbias = p.grads.template get<1>();
+            }
+        }
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t q = 0; q < pixels; ++q) {
+                const std::size_t at = n * C * pixels + q;
+                T sum = 0, squares = 0;
+                for (std::size_t c = 0; c < C; ++c) sum += p.in[at + c * pixels];
+                const T mean = sum / T(C);
+                for (std::size_t c = 0; c < C; ++c) {
+                    const T d = p.in[at + c * pixels] - mean;
+                    squares += d * d;
+                }
+                detail::normalized_group_backward<T>(C, pixels, p.in + at, p.grad_out + at,
+                                                     p.grad_in ? p.grad_in + at : nullptr, mean,
+                                                     T(1) / std::sqrt(squares / T(C) + T(eps)), weight, dweight,
+                                                     dbias);
+            }
     }
 
 private:

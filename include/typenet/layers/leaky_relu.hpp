@@ -22,6 +22,11 @@ struct LeakyReLU : Elementwise<LeakyReLU<NegativeSlope>> {
     [[gnu::always_inline]] static V apply(V x) {
         return math::select(x > math::splat<V>(0), x, x * math::splat<V>(negative_slope));
     }
+    // 1 where x > 0, else negative_slope (0 included), as PyTorch's leaky_relu_backward.
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        return math::select(x > math::splat<V>(0), math::splat<V>(1), math::splat<V>(negative_slope));
+    }
 };
 
 }  // namespace typenet

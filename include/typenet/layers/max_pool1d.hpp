@@ -14,7 +14,9 @@
 #include <limits>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
+#include "../detail/kernels/pooling_backward.hpp"
 #include "../detail/kernels/pooling1d.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
@@ -76,6 +78,19 @@ struct MaxPool1d {
                 y[o] = best;
             }
         }
+    }
+
+    // Training (backward.hpp): each output's gradient goes to its window's maximum, as MaxPool2d's
+    // (PyTorch computes it as max_pool2d over [C, 1, L] when the input needs a gradient).
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<MaxPool1d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr long long L = In[1];
+        detail::max_pool_backward<T, 1, L, 1, (long long)infer(In).output[1]>(
+            N * In[0], p.in, p.grad_out, p.grad_in, [](long long, long long o) {
+                return detail::strided_max_window(0, o, 1, L, 1, KernelSize, 1, stride_size, 0, padding_size, 1,
+                                                  dilation_size);
+            });
     }
 };
 

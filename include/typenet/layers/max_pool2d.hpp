@@ -13,7 +13,9 @@
 #include <limits>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/pooling.hpp"
+#include "../detail/kernels/pooling_backward.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv2d.hpp"  // size2
@@ -112,6 +114,20 @@ struct MaxPool2d {
             }
         }
         (void)HB;
+    }
+
+    // Training (backward.hpp): each output's gradient goes to its window's maximum (PyTorch's
+    // choice among ties and NaN: detail/kernels/pooling_backward.hpp).
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<MaxPool2d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr shape Out = infer(In).output;
+        constexpr long long H = In[1], W = In[2];
+        detail::max_pool_backward<T, H, W, (long long)Out[1], (long long)Out[2]>(
+            N * In[0], p.in, p.grad_out, p.grad_in, [](long long oh, long long ow) {
+                return detail::strided_max_window(oh, ow, H, W, kernel_h, kernel_w, stride_h, stride_w, padding_h,
+                                                  padding_w, dilation_h, dilation_w);
+            });
     }
 };
 

@@ -16,6 +16,12 @@ struct Mish : Elementwise<Mish> {
     [[gnu::always_inline]] static V apply(V x) {
         return x * math::tanh(math::log1p(math::exp(x)));  // as PyTorch's kernel
     }
+    // t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x)), as PyTorch's mish_backward.
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        const V t = math::tanh(math::log1p(math::exp(x)));
+        return t + x * math::sigmoid(x) * (math::splat<V>(1) - t * t);
+    }
 };
 
 }  // namespace typenet

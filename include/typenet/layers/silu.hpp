@@ -16,6 +16,12 @@ struct SiLU : Elementwise<SiLU> {
     [[gnu::always_inline]] static V apply(V x) {
         return x / (math::splat<V>(1) + math::exp(-x));  // PyTorch's formula: SiLU(-inf) is NaN there too
     }
+    // s (1 + x (1 - s)), s = sigmoid(x), as PyTorch's silu_backward.
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        const V s = math::sigmoid(x);
+        return s * (math::splat<V>(1) + x * (math::splat<V>(1) - s));
+    }
 };
 
 }  // namespace typenet

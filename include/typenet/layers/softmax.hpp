@@ -17,6 +17,7 @@
 #include <limits>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/reductions.hpp"
 #include "../detail/kernels/simd.hpp"
 #include "../layer.hpp"
@@ -68,6 +69,34 @@ struct softmax {
             if constexpr (inner == 1) row<T, size>(in + o * size, out + o * size);
             else columns<T, size, inner>(in + o * size * inner, out + o * size * inner);
         }
+    }
+
+    // Training (backward.hpp), from the output y along each normalised line: Softmax's
+    // dL/dx = y (dy - sum(dy y)); LogSoftmax's dL/dx = dy - e^y sum(dy), as PyTorch's.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Self, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t d = std::size_t(normalized_dim(In));
+        constexpr std::size_t size = In[d];
+        constexpr std::size_t inner = [] {
+            std::size_t n = 1;
+            for (std::size_t i = d + 1; i < In.rank; ++i) n *= In[i];
+            return n;
+        }();
+        constexpr std::size_t outer = N * In.numel() / (size * inner);
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t j = 0; j < inner; ++j) {
+                const std::size_t at = o * size * inner + j;
+                const T* y = p.out + at;
+                const T* dy = p.grad_out + at;
+                T* dx = p.grad_in + at;
+                T sum = 0;
+                for (std::size_t k = 0; k < size; ++k) sum += Log ? dy[k * inner] : dy[k * inner] * y[k * inner];
+                for (std::size_t k = 0; k < size; ++k) {
+                    if constexpr (Log) dx[k * inner] = dy[k * inner] - std::exp(y[k * inner]) * sum;
+                    else dx[k * inner] = y[k * inner] * (dy[k * inner] - sum);
+                }
+            }
     }
 
 private:

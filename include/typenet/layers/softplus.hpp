@@ -36,6 +36,12 @@ struct Softplus : Elementwise<Softplus<Options...>> {
         return math::select(scaled > math::splat<V>(threshold), x,
                             math::log1p(math::exp(scaled)) / math::splat<V>(beta));
     }
+    // 1 where x beta > threshold, else z / (z + 1), z = e^(x beta), as PyTorch's softplus_backward.
+    template <class V>
+    [[gnu::always_inline]] static V derivative(V x, V) {
+        const V scaled = x * math::splat<V>(beta), z = math::exp(scaled);
+        return math::select(scaled > math::splat<V>(threshold), math::splat<V>(1), z / (z + math::splat<V>(1)));
+    }
 };
 
 }  // namespace typenet

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
 
@@ -70,6 +71,12 @@ struct Transpose : detail::identity_step<Transpose<Dim0, Dim1>> {
                         for (std::size_t i = 0; i < inner; ++i)
                             out[(((o * B + b) * middle + m) * A + a) * inner + i] =
                                 in[(((o * A + a) * middle + m) * B + b) * inner + i];
+    }
+
+    // Training (backward.hpp): the gradient transposed back, the same swap on the output's shape.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Transpose, T>& p) {
+        if (p.grad_in) propagate<T, infer(In).output, N>({nullptr}, p.grad_out, p.grad_in);
     }
 
     // One step of a stream: a step of a rank-2 sample is one dimension, which both dims name.
