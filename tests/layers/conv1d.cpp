@@ -44,7 +44,8 @@ TEST_CASE("Conv1d computes a cross-correlation with stride, padding and bias") {
     std::vector<float> scratch(C::scratch_elements<float>({1, 3}, 1));
     const float x[3] = {1, 2, 3};
     float y[2] = {};
-    C::propagate<float, shape{1, 3}, 1>({reinterpret_cast<const std::byte*>(state)}, x, y, scratch.data());
+    C::propagate<float, shape{1, 3}, 1>(layer_params<C, float>(reinterpret_cast<const std::byte*>(state)), x, y,
+                                        scratch.data());
     CHECK(y[0] == -0.5f);
     CHECK(y[1] == -0.5f);
 }

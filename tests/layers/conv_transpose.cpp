@@ -47,7 +47,7 @@ template <class L>
 struct state_block {
     alignas(64) float values[64] = {};
     float* entry(std::size_t k) { return values + (k == 0 ? 0 : layer_params<L, float>::template offset<1>() / sizeof(float)); }
-    layer_params<L, float> params() const { return {reinterpret_cast<const std::byte*>(values)}; }
+    layer_params<L, float> params() const { return layer_params<L, float>(reinterpret_cast<const std::byte*>(values)); }
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <typenet/layers/adaptive_avg_pool2d.hpp>
 #include <typenet/layers/avg_pool2d.hpp>
 #include <typenet/layers/max_pool2d.hpp>
@@ -44,4 +46,26 @@ TEST_CASE("MaxPool2d propagates NaN and ignores padding") {
     CHECK(y[1] == -6);
     CHECK(std::isnan(y[2]));
     CHECK(y[3] == -7);
+}
+
+TEST_CASE("MaxPool2d's backward pass sends each gradient where PyTorch's indices point") {
+    // PyTorch 1.13, F.max_pool2d(x, 2, stride=1) on this 3x3 plane, backward with [[1, 10], [100, 1000]],
+    // gives [[0, 10, 0], [101, 0, 0], [0, 1000, 0]]: a window's last NaN, else its first maximum (3, 3).
+    using P = MaxPool2d<2, stride<1>>;
+    constexpr shape In{1, 3, 3};
+    const float x[9] = {1, NAN, 2, NAN, 0, 2, 3, 3, -1};
+    float y[4] = {};
+    float scratch[P::scratch_elements<float>(In, 1)];
+    P::propagate<float, In, 1>({nullptr}, x, y, scratch);
+    const float grad_out[4] = {1, 10, 100, 1000};
+    float grad_in[9] = {};
+    P::backward<float, In, 1>({{nullptr}, {}, x, y, grad_out, grad_in, nullptr, nullptr, true});
+    const float expected[9] = {0, 10, 0, 101, 0, 0, 0, 1000, 0};
+    for (std::size_t i = 0; i < 9; ++i) CHECK(grad_in[i] == expected[i]);
+    // A window of -inf only: its first position (PyTorch's index starts there).
+    const float low[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    float one = 0, to_low[4] = {};
+    const float g = 1;
+    MaxPool2d<2>::backward<float, shape{1, 2, 2}, 1>({{nullptr}, {}, low, &one, &g, to_low, nullptr, nullptr, true});
+    CHECK((to_low[0] == 1 && to_low[1] == 0 && to_low[2] == 0 && to_low[3] == 0));
 }
