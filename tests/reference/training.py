@@ -19,6 +19,10 @@ TRAJECTORIES: from the same float32 initial weights and the same batches, STEPS 
   <name>.batches.bin      float32 inputs, STEPS batches
   <name>.labels.bin       int64 labels
   <name>.<opt>.final.bin  float32 values of every floating state_dict entry after the steps
+  <name>.<opt>.final64.bin  the same steps in float64 (from the same float32 initial weights)
+  <name>.<opt>.spread.bin float64, per floating entry: ||float32 run - float64 run|| / ||float64 run||,
+                          how far float32 rounding alone takes PyTorch's own trajectory from the
+                          exact one (the same steps in float64)
 LR_SCHEDULES: lr_steplr.bin and lr_cosine.bin, see lr_schedules().
 Usage: training.py OUTPUT_DIR
 """
@@ -172,15 +176,23 @@ def trajectory_case(out_dir, name, factory, shape, batch, generator):
     write(base + ".batches.bin", inputs)
     write(base + ".labels.bin", labels)
     for optimizer_name, make in OPTIMIZERS.items():
-        model = factory()
-        model.load_state_dict(initial)
-        model.train()
-        optimizer = make(model.parameters())
-        for step in range(STEPS):
-            optimizer.zero_grad()
-            F.cross_entropy(model(inputs[step]), labels[step]).backward()
-            optimizer.step()
-        write(base + "." + optimizer_name + ".final.bin", floating_state(model).detach())
+        final = {}
+        for dtype in (torch.float32, torch.float64):
+            model = factory().to(dtype)
+            model.load_state_dict(initial)
+            model.train()
+            optimizer = make(model.parameters())
+            for step in range(STEPS):
+                optimizer.zero_grad()
+                F.cross_entropy(model(inputs[step].to(dtype)), labels[step]).backward()
+                optimizer.step()
+            final[dtype] = {k: v.detach() for k, v in model.state_dict().items() if v.is_floating_point()}
+        write(base + "." + optimizer_name + ".final.bin", torch.cat([v.reshape(-1) for v in final[torch.float32].values()]))
+        write(base + "." + optimizer_name + ".final64.bin",
+              torch.cat([v.reshape(-1) for v in final[torch.float64].values()]))
+        # How far float32 itself takes PyTorch from the exact trajectory, tensor by tensor.
+        spread = [((final[torch.float32][k].double() - v).norm() / v.norm()).item() for k, v in final[torch.float64].items()]
+        write(base + "." + optimizer_name + ".spread.bin", torch.tensor(spread, dtype=torch.float64))
 
 
 SCHEDULE_STEPS = 40
