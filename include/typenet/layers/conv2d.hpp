@@ -181,64 +181,78 @@ struct Conv2d {
             propagate_samples<T, In, N % G>(params, post, in + n * In.numel(), out + n * out_size, scratch);
     }
 
-    // Training (backward.hpp), one sample and group at a time. With P the output pixels padded to
-    // whole vectors: the input unfolded as in the forward pass (U [rows][P]), the weights' gradient
-    // dW += (U dY^T)^T, and the input's dU = W^T dY folded back onto the input's pixels (col2im).
+    // Training (backward.hpp), a few samples at a time (as many as the forward pass unfolds
+    // together) side by side, group by group. With C their output pixels padded to whole vectors:
+    // the input unfolded as in the forward pass (U [rows][C]), the weights' gradient
+    // dW += (U dY^T)^T, and the input's dU = W^T dY folded back onto each sample's pixels (col2im).
     template <class T>
-    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t) {
-        const shape out = infer(in).output;
-        const std::size_t P = detail::round_up(out[1] * out[2], detail::simd<T>::lanes), O = OutChannels / groups;
-        return 2 * unfolded_rows * P + 2 * O * P + 2 * unfolded_rows * O + padded_plane(in);
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t n) {
+        const std::size_t C = padded_columns<T>(in, samples_per_pass<T>(in, n)), O = OutChannels / groups;
+        return 2 * unfolded_rows * C + 2 * O * C + 2 * unfolded_rows * O + padded_plane(in);
     }
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<Conv2d, T>& p) {
+        constexpr std::size_t G = samples_per_pass<T>(In, N);
+        std::size_t n = 0;
+        for (; n + G <= N; n += G) backward_samples<T, In, G, N>(p, n);
+        if constexpr (N % G != 0) backward_samples<T, In, N % G, N>(p, n);
+    }
+
+private:
+    // Samples [first, first + G) of the N.
+    template <class T, shape In, std::size_t G, std::size_t N>
+    static void backward_samples(const backward_pass<Conv2d, T>& p, std::size_t first) {
         constexpr shape Out = infer(In).output;
-        constexpr std::size_t pixels = Out[1] * Out[2], P = detail::round_up(pixels, detail::simd<T>::lanes);
+        constexpr std::size_t pixels = Out[1] * Out[2], C = padded_columns<T>(In, G);
         constexpr std::size_t R = unfolded_rows, O = OutChannels / groups, I = InChannels / groups;
         constexpr std::size_t in_plane = In[1] * In[2];
-        T* unfolded = p.scratch;              // [R][P]
-        T* unfolded_grad = unfolded + R * P;  // [R][P]
-        T* grad_out = unfolded_grad + R * P;  // [O][P], one group of one sample, padded with zeros
-        T* grad_out_t = grad_out + O * P;     // [P][O]
-        T* weight_grad_t = grad_out_t + P * O;  // [R][O]
-        T* weight_t = weight_grad_t + R * O;  // [R][O]
-        T* plane = weight_t + R * O;          // a zero-bordered input plane
+        constexpr std::size_t scratch_columns = padded_columns<T>(In, samples_per_pass<T>(In, N));
+        static_assert(C <= scratch_columns);
+        T* unfolded = p.scratch;                               // [R][C]
+        T* unfolded_grad = unfolded + R * scratch_columns;     // [R][C]
+        T* grad_out = unfolded_grad + R * scratch_columns;     // [O][C], one group, padded with zeros
+        T* grad_out_t = grad_out + O * scratch_columns;        // [C][O]
+        T* weight_grad_t = grad_out_t + scratch_columns * O;   // [R][O]
+        T* weight_t = weight_grad_t + R * O;                   // [R][O]
+        T* plane = weight_t + R * O;                           // a zero-bordered input plane
         const T* weight = p.params.template get<0>();
         for (std::size_t g = 0; g < groups; ++g) {
-            if (p.grad_in) detail::to_columns<T, O, R, O>(weight + g * O * R, weight_t);
-            for (std::size_t n = 0; n < N; ++n) {
-                const T* dy = p.grad_out + (n * OutChannels + g * O) * pixels;
-                for (std::size_t o = 0; o < O; ++o) {
-                    detail::copy_values<pixels>(dy + o * pixels, grad_out + o * P);
-                    std::fill(grad_out + o * P + pixels, grad_out + (o + 1) * P, T(0));
-                }
-                if (p.grads) {
-                    std::fill_n(plane, padded_plane(In), T(0));
-                    unfold<T, In, Out, P>(p.in + (n * InChannels + g * I) * in_plane, unfolded, plane);
-                    for (std::size_t r = 0; r < R; ++r) std::fill(unfolded + r * P + pixels, unfolded + (r + 1) * P, T(0));
-                    detail::to_columns<T, O, P, O>(grad_out, grad_out_t);
-                    detail::product<T, R, O, P, false>(unfolded, grad_out_t, weight_grad_t);
-                    T* dw = p.grads.template get<0>() + g * O * R;
-                    for (std::size_t o = 0; o < O; ++o)
-                        for (std::size_t r = 0; r < R; ++r) dw[o * R + r] += weight_grad_t[r * O + o];
-                    if constexpr (has_bias) {
-                        T* db = p.grads.template get<1>() + g * O;
-                        for (std::size_t o = 0; o < O; ++o) {
-                            T sum = 0;
-                            for (std::size_t i = 0; i < pixels; ++i) sum += dy[o * pixels + i];
-                            db[o] += sum;
-                        }
+            for (std::size_t o = 0; o < O; ++o) {
+                for (std::size_t n = 0; n < G; ++n)
+                    detail::copy_values<pixels>(p.grad_out + ((first + n) * OutChannels + g * O + o) * pixels,
+                                                grad_out + o * C + n * pixels);
+                std::fill(grad_out + o * C + G * pixels, grad_out + (o + 1) * C, T(0));
+            }
+            if (p.grads) {
+                std::fill_n(plane, padded_plane(In), T(0));
+                for (std::size_t n = 0; n < G; ++n)
+                    unfold<T, In, Out, C>(p.in + ((first + n) * InChannels + g * I) * in_plane, unfolded + n * pixels,
+                                          plane);
+                for (std::size_t r = 0; r < R; ++r) std::fill(unfolded + r * C + G * pixels, unfolded + (r + 1) * C, T(0));
+                detail::to_columns<T, O, C, O>(grad_out, grad_out_t);
+                detail::product<T, R, O, C, false>(unfolded, grad_out_t, weight_grad_t);
+                T* dw = p.grads.template get<0>() + g * O * R;
+                for (std::size_t o = 0; o < O; ++o)
+                    for (std::size_t r = 0; r < R; ++r) dw[o * R + r] += weight_grad_t[r * O + o];
+                if constexpr (has_bias) {
+                    T* db = p.grads.template get<1>() + g * O;
+                    for (std::size_t o = 0; o < O; ++o) {
+                        T sum = 0;
+                        for (std::size_t c = 0; c < G * pixels; ++c) sum += grad_out[o * C + c];
+                        db[o] += sum;
                     }
                 }
-                if (p.grad_in) {
-                    detail::product<T, R, P, O, false>(weight_t, grad_out, unfolded_grad);
-                    fold<T, In, Out, P>(unfolded_grad, p.grad_in + (n * InChannels + g * I) * in_plane, plane);
-                }
+            }
+            if (p.grad_in) {
+                detail::to_columns<T, O, R, O>(weight + g * O * R, weight_t);
+                detail::product<T, R, C, O, false>(weight_t, grad_out, unfolded_grad);
+                for (std::size_t n = 0; n < G; ++n)
+                    fold<T, In, Out, C>(unfolded_grad + n * pixels, p.grad_in + ((first + n) * InChannels + g * I) * in_plane,
+                                        plane);
             }
         }
     }
 
-private:
     // The reverse of unfold: each row's values added back onto the input pixels they were copied
     // from (a zero-bordered plane takes what falls in the padding), then the plane's inside is x's.
     template <class T, shape In, shape Out, std::size_t columns>
