@@ -23,6 +23,7 @@
 #include <typenet/stream.hpp>
 
 #include "pth_test_support.hpp"
+#include "support.hpp"
 
 #ifndef TYPENET_PTH_FILES_DIR
 #error "TYPENET_PTH_FILES_DIR names the directory make_pth_files.py writes (see tests/pth.cmake)"
@@ -46,8 +47,6 @@ using PthModel = typenet::Model<
     typenet::Input<1, 8, 8>>;
 
 fs::path pth_file(const std::string& name) { return fs::path(TYPENET_PTH_FILES_DIR) / name; }
-
-fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("typenet_embed_test_" + name); }
 
 std::vector<std::byte> file_bytes(const fs::path& path) { return test::read_bytes(path.string()); }
 
@@ -94,7 +93,8 @@ TEST_CASE("a file in memory reads as the same file on disk: format, tensors, met
     for (const auto& entry : fs::directory_iterator(TYPENET_PTH_FILES_DIR))
         if (entry.path().extension() == ".pth") files.push_back(entry.path());
     REQUIRE(files.size() > 20);
-    const fs::path safetensors = temp_file("small.safetensors");
+    const test::temp_dir dir;
+    const fs::path safetensors = dir / "small.safetensors";
     typenet::save_safetensors(*numbered_model<Small>(), safetensors);
     files.push_back(safetensors);
     std::size_t read = 0, refused = 0;
@@ -128,7 +128,6 @@ TEST_CASE("a file in memory reads as the same file on disk: format, tensors, met
     }
     CHECK(read > 10);
     CHECK(refused > 3);
-    fs::remove(safetensors);
 }
 
 TEST_CASE("load_state_dict from memory: PyTorch's zip and legacy files, typenet's, safetensors", "[embed]") {
@@ -143,7 +142,8 @@ TEST_CASE("load_state_dict from memory: PyTorch's zip and legacy files, typenet'
         CHECK(from_memory->at<"features.1.num_batches_tracked">()[0] > 0);  // Python ran forwards: not the initial 0
     }
     const auto saved = numbered_model<Small>();
-    for (const fs::path& path : {temp_file("small.pth"), temp_file("small.safetensors")}) {
+    const test::temp_dir dir;
+    for (const fs::path& path : {dir / "small.pth", dir / "small.safetensors"}) {
         CAPTURE(path);
         if (path.extension() == ".pth") typenet::save_state_dict(*saved, path);
         else typenet::save_safetensors(*saved, path);
@@ -151,7 +151,6 @@ TEST_CASE("load_state_dict from memory: PyTorch's zip and legacy files, typenet'
         auto model = std::make_unique<Small>();
         typenet::load_state_dict(*model, std::span<const std::byte>(bytes), "weights in memory");
         CHECK(same_entries(*model, *saved));
-        fs::remove(path);
     }
 }
 
@@ -165,10 +164,10 @@ TEST_CASE("errors from memory name \"<memory>\" or the name given", "[embed]") {
     CHECK_THAT(error_of([&] { typenet::read_checkpoint(text, "firmware blob"); }),
                Contains("typenet: firmware blob is neither a PyTorch checkpoint"));
     // A missing key, found from memory: the load's own message, with the name.
-    const fs::path path = temp_file("tanh.pth");
+    const test::temp_dir dir;
+    const fs::path path = dir / "tanh.pth";
     typenet::save_state_dict(*numbered_model<Wider>(), path);
     std::vector<std::byte> bytes = file_bytes(path);
-    fs::remove(path);
     typenet::load_options lenient;
     lenient.check_fingerprint = false;
     CHECK_THAT(error_of([&] { typenet::load_state_dict(*model, bytes, "weights.pth", lenient); }),
@@ -176,7 +175,7 @@ TEST_CASE("errors from memory name \"<memory>\" or the name given", "[embed]") {
                    Contains("size mismatch for weight: copying a param with shape [3, 4] from checkpoint"));
     // A damaged record: the CRC-32 check, as for a file.
     const typenet::detail::zip_reader zip(bytes, "");
-    bytes[zip.find("typenet_embed_test_tanh/data/0")->data_offset] ^= std::byte{0x55};
+    bytes[zip.find("tanh/data/0")->data_offset] ^= std::byte{0x55};
     CHECK_THAT(error_of([&] { typenet::load_state_dict(*model, bytes); }),
                Contains("typenet: <memory>: zip entry") && Contains("is corrupted"));
 }
@@ -201,7 +200,8 @@ TEST_CASE("the fingerprint: FNV-1a 64 of \"key dtype [dims]\" lines, the same fo
 
 TEST_CASE("files typenet saves carry the fingerprint, and another architecture refuses them", "[embed]") {
     const auto saved = numbered_model<Small>();
-    for (const fs::path& path : {temp_file("fp.pth"), temp_file("fp.safetensors")}) {
+    const test::temp_dir dir;
+    for (const fs::path& path : {dir / "fp.pth", dir / "fp.safetensors"}) {
         CAPTURE(path);
         const bool pth = path.extension() == ".pth";
         if (pth) typenet::save_state_dict(*saved, path);
@@ -251,7 +251,6 @@ TEST_CASE("files typenet saves carry the fingerprint, and another architecture r
                        Contains("the file's entries are the model's, so it was changed after typenet saved it"));
         typenet::load_state_dict(*model, edited, unchecked);
         CHECK(same_entries(*model, *saved));
-        fs::remove(path);
     }
     // PyTorch's files have none: loaded as before.
     auto model = std::make_unique<PthModel>();

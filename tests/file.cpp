@@ -27,6 +27,7 @@
 #include <typenet/typenet.hpp>
 
 #include "pth_test_support.hpp"
+#include "support.hpp"
 
 #ifndef TYPENET_PTH_FILES_DIR
 #error "TYPENET_PTH_FILES_DIR names the directory make_pth_files.py writes (see tests/pth.cmake)"
@@ -39,27 +40,7 @@ namespace {
 
 using M = typenet::Model<typenet::Linear<4, 2>, typenet::Input<4>>;
 
-// A fresh directory, removed with everything in it at the end of the test.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string pattern = (fs::temp_directory_path() / "typenet_file_test_XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
-        path = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-    // The names in the directory, sorted.
-    std::vector<std::string> names() const {
-        std::vector<std::string> found;
-        for (const auto& entry : fs::directory_iterator(path)) found.push_back(entry.path().filename().string());
-        std::sort(found.begin(), found.end());
-        return found;
-    }
-};
+using test::temp_dir;
 
 void write_bytes(const fs::path& path, const std::vector<std::byte>& bytes) {
     std::ofstream out(path, std::ios::binary);

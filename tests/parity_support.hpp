@@ -79,6 +79,22 @@ void check_keys(const typenet::checkpoint& c) {
     }
 }
 
+// What both checks below begin with: PyTorch's zip file read, its keys checked, and the float model
+// loaded strictly from it, with outputs within 1e-5 of PyTorch's, relative to the output's scale.
+template <class M>
+struct loaded {
+    typenet::checkpoint checkpoint;
+    std::unique_ptr<M> model;
+};
+template <class M>
+loaded<M> load_and_check(const std::string& n) {
+    loaded<M> l{typenet::read_pth(path_of(n + ".pth")), std::make_unique<M>()};
+    check_keys<M>(l.checkpoint);
+    typenet::load_state_dict(*l.model, l.checkpoint);
+    CHECK(error_of(*l.model, n, n + ".output.bin") <= 1e-5);
+    return l;
+}
+
 // Checks one reference model: called as check_model{}.template operator()<Net, Input>("name").
 struct check_model {
     template <class Net, class In>
@@ -87,14 +103,8 @@ struct check_model {
             using M = typenet::Model<Net, In, float, batch>;
             using M64 = typenet::Model<Net, In, double, batch>;
             const std::string n = name;
-            const typenet::checkpoint c = typenet::read_pth(path_of(n + ".pth"));
-            check_keys<M>(c);
-
-            // torch.save's file, zip and legacy, loaded strictly: outputs within 1e-5 of PyTorch's,
-            // relative to the output's scale.
-            auto model = std::make_unique<M>();
-            typenet::load_state_dict(*model, c);
-            CHECK(error_of(*model, n, n + ".output.bin") <= 1e-5);
+            // torch.save's file, zip (load_and_check) and legacy, loaded strictly.
+            const auto [c, model] = load_and_check<M>(n);
             auto legacy = std::make_unique<M>();
             typenet::load_state_dict(*legacy, path_of(n + ".legacy.pth"));
             CHECK(error_of(*legacy, n, n + ".output.bin") <= 1e-5);
@@ -119,14 +129,9 @@ struct check_model_float {
     template <class Net, class In>
     void operator()(const char* name) {
         DYNAMIC_SECTION(name) {
-            using M = typenet::Model<Net, In, float, batch>;
             const std::string n = name;
-            const typenet::checkpoint c = typenet::read_pth(path_of(n + ".pth"));
-            check_keys<M>(c);
-            auto model = std::make_unique<M>();
-            typenet::load_state_dict(*model, c);
-            CHECK(error_of(*model, n, n + ".output.bin") <= 1e-5);
-            typenet::save_state_dict(*model, path_of(n + ".typenet.pth"));
+            const auto checked = load_and_check<typenet::Model<Net, In, float, batch>>(n);
+            typenet::save_state_dict(*checked.model, path_of(n + ".typenet.pth"));
         }
     }
 };

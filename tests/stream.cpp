@@ -72,6 +72,29 @@ void check_stream(const std::string& name) {
     CHECK(test::relative_error<float, float>(y, whole->flat()) <= 1e-5);
 }
 
+// The Stream of Net stepped through one sample against the whole-sequence Model, both holding the
+// same parameters: a fixed sequence of values, ((k * 37) % 23) / divisor - shift for the k-th float
+// of the state (the Model's outputs are PyTorch's: parity tests).
+template <class Net, class Whole, class Step, time_axis Axis, std::size_t Steps>
+void check_stream_as_model(float divisor, float shift) {
+    using S = Stream<Net, Step>;
+    using M = Model<Net, Whole>;
+    auto stream = std::make_unique<S>();
+    auto model = std::make_unique<M>();
+    for (const state_entry& e : S::state_dict) {
+        float* values = reinterpret_cast<float*>(stream->bytes(e).data());
+        for (std::size_t i = 0; i < e.numel; ++i) values[i] = float(((e.offset / 4 + i) * 37 % 23)) / divisor - shift;
+    }
+    std::memcpy(model->state().data(), stream->state().data(), S::state_bytes);
+    typename M::input_type x;
+    for (std::size_t i = 0; i < x.size; ++i) x[i] = float(i * 13 % 17) / 8.0f - 1.0f;
+    const typename M::output_type whole = model->forward(x);
+    std::vector<float> y(whole.size);
+    typename S::state_type state{};
+    run_sequence<Axis>(*stream, state, x.data(), y.data(), Steps);
+    CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
+}
+
 using causal_net = reference::stream_causal_conv;  // [120, 4] -> [120, 2], a step [4] -> [2]
 using grouped_net = reference::stream_grouped_conv;  // [4, 110] -> [3, 110], a step [4] -> [3]
 using causal_stream = Stream<causal_net, Input<4>>;
@@ -116,23 +139,8 @@ TEST_CASE("a Stream of nested Sequentials and stepwise layers steps as the whole
     using Net = Sequential<Named<"encoder", Sequential<Linear<3, 6>, LayerNorm<6>, GELU<>, Dropout<"0.1">>>, Identity,
                            Linear<6, 2>>;
     using S = Stream<Net, Input<3>>;
-    using M = Model<Net, Input<7, 3>>;
     static_assert(S::state_size == 0 && S::module("encoder.1").input_shape == shape{6});
-    auto stream = std::make_unique<S>();
-    auto model = std::make_unique<M>();
-    // Parameters from a fixed sequence of values (the Model's outputs are PyTorch's: parity tests).
-    for (const state_entry& e : S::state_dict) {
-        float* values = reinterpret_cast<float*>(stream->bytes(e).data());
-        for (std::size_t i = 0; i < e.numel; ++i) values[i] = float(((e.offset / 4 + i) * 37 % 23)) / 11.0f - 1.0f;
-    }
-    std::memcpy(model->state().data(), stream->state().data(), S::state_bytes);
-    M::input_type x;
-    for (std::size_t i = 0; i < x.size; ++i) x[i] = float(i * 13 % 17) / 8.0f - 1.0f;
-    const M::output_type whole = model->forward(x);
-    std::vector<float> y(whole.size);
-    S::state_type state{};
-    run_sequence<time_axis::first>(*stream, state, x.data(), y.data(), 7);
-    CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
+    check_stream_as_model<Net, Input<7, 3>, Input<3>, time_axis::first, 7>(11.0f, 1.0f);
 }
 
 TEST_CASE("a Stream steps a Block's expression: Add, Mul, Then, calls and inline modules") {
@@ -146,23 +154,9 @@ TEST_CASE("a Stream steps a Block's expression: Add, Mul, Then, calls and inline
     using Net = Sequential<Gated, Named<"second", Gated>, Conv1d<4, 2, 1>>;
     constexpr std::size_t T = 100;
     using S = Stream<Net, Input<4>>;
-    using M = Model<Net, Input<4, T>>;
     static_assert(S::state_size == 2 * (2 * 4 * 4), "two Blocks, each two convolutions' last 4 inputs of 4 channels");
     static_assert(S::module("second.gate").input_shape == shape{4} && S::output_shape == shape{2});
-    auto stream = std::make_unique<S>();
-    auto model = std::make_unique<M>();
-    for (const state_entry& e : S::state_dict) {
-        float* values = reinterpret_cast<float*>(stream->bytes(e).data());
-        for (std::size_t i = 0; i < e.numel; ++i) values[i] = float(((e.offset / 4 + i) * 37 % 23)) / 23.0f - 0.5f;
-    }
-    std::memcpy(model->state().data(), stream->state().data(), S::state_bytes);
-    M::input_type x;
-    for (std::size_t i = 0; i < x.size; ++i) x[i] = float(i * 13 % 17) / 8.0f - 1.0f;
-    const M::output_type whole = model->forward(x);
-    std::vector<float> y(whole.size);
-    S::state_type state{};
-    run_sequence<time_axis::last>(*stream, state, x.data(), y.data(), T);
-    CHECK(test::relative_error<float, float>(y, whole.flat()) <= 1e-6);
+    check_stream_as_model<Net, Input<4, T>, Input<4>, time_axis::last, T>(23.0f, 0.5f);
 }
 
 TEST_CASE("a Stream: reset starts a sequence again, and the state is its only memory") {

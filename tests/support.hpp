@@ -1,14 +1,20 @@
-// Helpers shared by the tests: reading files, comparing outputs.
+// Helpers shared by the tests: reading files, comparing outputs, a temporary directory.
 #pragma once
 
+#include <stdlib.h>  // mkdtemp
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace test {
@@ -31,5 +37,31 @@ double relative_error(std::span<const A> actual, std::span<const B> expected) {
     }
     return scale > 0 ? diff / scale : diff;
 }
+
+// A fresh directory of its own (concurrent runs of a test program, in other builds, do not meet in
+// it), removed with everything in it at the end of the test.
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "typenet_test_XXXXXX").string();
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
+        path = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    std::filesystem::path operator/(const std::string& name) const { return path / name; }
+    // The names in the directory, sorted.
+    std::vector<std::string> names() const {
+        std::vector<std::string> found;
+        for (const auto& entry : std::filesystem::directory_iterator(path))
+            found.push_back(entry.path().filename().string());
+        std::sort(found.begin(), found.end());
+        return found;
+    }
+};
 
 }  // namespace test

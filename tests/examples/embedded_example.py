@@ -11,6 +11,9 @@ import zipfile
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from typenet_fingerprint import fingerprint  # noqa: E402
+
 
 def logits(binary, work, name, *args):
     out = os.path.join(work, name)
@@ -18,17 +21,6 @@ def logits(binary, work, name, *args):
     print(run.stdout + run.stderr, end="")
     run.check_returncode()
     return torch.frombuffer(bytearray(open(out, "rb").read()), dtype=torch.float32).view(-1, 10)
-
-
-def fingerprint(state_dict):
-    """typenet's architecture fingerprint (include/typenet/state_dict.hpp): FNV-1a 64 over one line
-    "key dtype [dims]" per entry."""
-    h = 0xcbf29ce484222325
-    for key, t in state_dict.items():
-        line = f"{key} {str(t.dtype).removeprefix('torch.')} [{', '.join(str(d) for d in t.shape)}]\n"
-        for byte in line.encode():
-            h = ((h ^ byte) * 0x100000001b3) % 2**64
-    return f"{h:016x}"
 
 
 def main():

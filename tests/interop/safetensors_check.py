@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_reader import SafetensorsError, parse, read  # noqa: E402
+from typenet_fingerprint import fingerprint  # noqa: E402
 
 failures = []
 
@@ -80,17 +81,6 @@ def expected_state(model):
         else:
             state[name] = torch.tensor([parameter_value(k, i) for i in range(t.numel())]).reshape(t.shape)
     return state
-
-
-def fingerprint(state_dict):
-    """typenet's architecture fingerprint (include/typenet/state_dict.hpp), from PyTorch's own
-    state_dict: FNV-1a 64 over one line "key dtype [dims]" per entry."""
-    h = 0xcbf29ce484222325
-    for key, t in state_dict.items():
-        line = f"{key} {str(t.dtype).removeprefix('torch.')} [{', '.join(str(d) for d in t.shape)}]\n"
-        for byte in line.encode():
-            h = ((h ^ byte) * 0x100000001b3) % 2**64
-    return f"{h:016x}"
 
 
 def check_model_file(directory, suffix, dtype, dtype_name):

@@ -148,7 +148,10 @@ def adaptive(path, m, name, dims, max_pool=False):
     return spell(name, list(size))
 
 
-def batch_norm(path, m, name):
+def running_stats_norm(path, m, name, flags_default):
+    """BatchNorm and InstanceNorm share their options; only the defaults of affine and
+    track_running_stats differ (on for BatchNorm, off for InstanceNorm), and a flag is written when
+    it differs from its default."""
     r = Refuse(path, m)
     r.unless(m.momentum is not None, "momentum=None (a cumulative average) is not supported")
     r.done()
@@ -157,26 +160,9 @@ def batch_norm(path, m, name):
         args.append(f"eps<{decimal(m.eps)}>")
     if m.momentum != 0.1:
         args.append(f"momentum<{decimal(m.momentum)}>")
-    if not m.affine:
-        args.append("affine<false>")
-    if not m.track_running_stats:
-        args.append("track_running_stats<false>")
-    return spell(name, args)
-
-
-def instance_norm(path, m, name):
-    r = Refuse(path, m)
-    r.unless(m.momentum is not None, "momentum=None (a cumulative average) is not supported")
-    r.done()
-    args = [m.num_features]
-    if m.eps != 1e-5:
-        args.append(f"eps<{decimal(m.eps)}>")
-    if m.momentum != 0.1:
-        args.append(f"momentum<{decimal(m.momentum)}>")
-    if m.affine:
-        args.append("affine<true>")
-    if m.track_running_stats:
-        args.append("track_running_stats<true>")
+    for flag in ("affine", "track_running_stats"):
+        if bool(getattr(m, flag)) != flags_default:
+            args.append(f"{flag}<{'true' if getattr(m, flag) else 'false'}>")
     return spell(name, args)
 
 
@@ -371,10 +357,10 @@ LAYERS = {
     nn.UpsamplingBilinear2d: upsample,
     nn.Flatten: lambda p, m: flatten(m.start_dim, m.end_dim),
     nn.ChannelShuffle: lambda p, m: f"ChannelShuffle<{m.groups}>",
-    nn.BatchNorm1d: lambda p, m: batch_norm(p, m, "BatchNorm1d"),
-    nn.BatchNorm2d: lambda p, m: batch_norm(p, m, "BatchNorm2d"),
-    nn.InstanceNorm1d: lambda p, m: instance_norm(p, m, "InstanceNorm1d"),
-    nn.InstanceNorm2d: lambda p, m: instance_norm(p, m, "InstanceNorm2d"),
+    nn.BatchNorm1d: lambda p, m: running_stats_norm(p, m, "BatchNorm1d", flags_default=True),
+    nn.BatchNorm2d: lambda p, m: running_stats_norm(p, m, "BatchNorm2d", flags_default=True),
+    nn.InstanceNorm1d: lambda p, m: running_stats_norm(p, m, "InstanceNorm1d", flags_default=False),
+    nn.InstanceNorm2d: lambda p, m: running_stats_norm(p, m, "InstanceNorm2d", flags_default=False),
     nn.LayerNorm: layer_norm,
     nn.GroupNorm: group_norm,
     nn.Dropout: dropout("Dropout"),

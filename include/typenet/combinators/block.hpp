@@ -479,22 +479,26 @@ struct node_runner<Node, operand_list<Units...>> {
         null_flow<Stepping> f;
         return flow(f, in);
     }
-    // Both for one input shape, computed once.
-    template <shape In>
-    static constexpr std::array<shape, count> shapes_of = operand_shapes(In);
-    template <shape In>
-    static constexpr shape output_of = output(In);
+    // Both for one input shape (of a whole forward, or of one time step when Stepping), computed once.
+    template <shape In, bool Stepping = false>
+    static constexpr std::array<shape, count> shapes_of = operand_shapes<Stepping>(In);
+    template <shape In, bool Stepping = false>
+    static constexpr shape output_of = output<Stepping>(In);
 
     // Operand K goes straight to `out` (the first, when the combinator allows it and shapes agree).
-    template <std::size_t K, shape In>
-    static constexpr bool into_out = K == 0 && first_in_out && shapes_of<In>[0] == output_of<In>;
-    template <std::size_t K, shape In>
-    static constexpr bool needs_buffer = !is_input_unit<unit_at<K>> && !into_out<K, In>;
-    template <class T, shape In, std::size_t N>
+    template <std::size_t K, shape In, bool Stepping = false>
+    static constexpr bool into_out =
+        K == 0 && first_in_out && shapes_of<In, Stepping>[0] == output_of<In, Stepping>;
+    template <std::size_t K, shape In, bool Stepping = false>
+    static constexpr bool needs_buffer = !is_input_unit<unit_at<K>> && !into_out<K, In, Stepping>;
+    template <class T, shape In, std::size_t N, bool Stepping = false>
     static constexpr std::size_t buffer_elements = [] {
         std::size_t total = 0;
         [&]<std::size_t... K>(std::index_sequence<K...>) {
-            ((total += needs_buffer<K, In> ? aligned_elements(N * shapes_of<In>[K].numel(), sizeof(T)) : 0), ...);
+            ((total += needs_buffer<K, In, Stepping>
+                           ? aligned_elements(N * shapes_of<In, Stepping>[K].numel(), sizeof(T))
+                           : 0),
+             ...);
         }(std::make_index_sequence<count>{});
         return total;
     }();
@@ -505,25 +509,27 @@ struct node_runner<Node, operand_list<Units...>> {
         return buffer_elements<T, In, N> + largest;
     }
 
-    template <class T, shape In, std::size_t N>
-    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
-        static constexpr auto shapes = shapes_of<In>;
-        constexpr shape Out = output_of<In>;
-        T* const rest = scratch + buffer_elements<T, In, N>;
+    // Computes each operand into its place (the input itself, `out`, or the next buffer of scratch)
+    // and combines them. Forward and step differ only in their shapes and in how an operand runs:
+    // run(std::integral_constant<std::size_t, K>, target, rest) computes operand K into target.
+    template <class T, shape In, std::size_t N, bool Stepping, class Run>
+    [[gnu::always_inline]] static void gather(const T* in, T* out, T* scratch, Run&& run) {
+        static constexpr auto shapes = shapes_of<In, Stepping>;
+        constexpr shape Out = output_of<In, Stepping>;
+        T* const rest = scratch + buffer_elements<T, In, N, Stepping>;
         std::array<const T*, count> operands{};
         T* buffer = scratch;
         [&]<std::size_t... K>(std::index_sequence<K...>) {
             ([&] {
-                using U = unit_at<K>;
-                if constexpr (is_input_unit<U>) {
+                if constexpr (is_input_unit<unit_at<K>>) {
                     operands[K] = in;
                 } else {
                     T* target = out;
-                    if constexpr (!into_out<K, In>) {
+                    if constexpr (!into_out<K, In, Stepping>) {
                         target = buffer;
                         buffer += aligned_elements(N * shapes[K].numel(), sizeof(T));
                     }
-                    forward_module<typename U::module, T, In, N>(state + U::template offset<T>(), in, target, rest);
+                    run(std::integral_constant<std::size_t, K>{}, target, rest);
                     operands[K] = target;
                 }
             }(), ...);
@@ -531,12 +537,17 @@ struct node_runner<Node, operand_list<Units...>> {
         Node::template combine<T, shapes, Out, N>(operands, out);
     }
 
+    template <class T, shape In, std::size_t N>
+    static void forward(const std::byte* state, const T* in, T* out, T* scratch) {
+        gather<T, In, N, false>(in, out, scratch, [&]<std::size_t K>(std::integral_constant<std::size_t, K>,
+                                                                     T* target, T* rest) {
+            using U = unit_at<K>;
+            forward_module<typename U::module, T, In, N>(state + U::template offset<T>(), in, target, rest);
+        });
+    }
+
     // One time step (stream.hpp): each operand steps on the step's input, with its memory across
     // steps after the operands' before it (each child is called once: Block::visit checks it).
-    template <shape In>
-    static constexpr std::array<shape, count> step_shapes_of = operand_shapes<true>(In);
-    template <shape In>
-    static constexpr shape step_output_of = output<true>(In);
     template <class T, shape In>
     static constexpr std::array<std::size_t, count + 1> step_state_at = [] {
         std::array<std::size_t, count + 1> at{};
@@ -544,50 +555,20 @@ struct node_runner<Node, operand_list<Units...>> {
         ((at[k + 1] = at[k] + step_state_of<typename Units::module, T, In>, ++k), ...);
         return at;
     }();
-    template <std::size_t K, shape In>
-    static constexpr bool step_into_out = K == 0 && first_in_out && step_shapes_of<In>[0] == step_output_of<In>;
-    template <class T, shape In>
-    static constexpr std::size_t step_buffers = [] {
-        std::size_t total = 0;
-        [&]<std::size_t... K>(std::index_sequence<K...>) {
-            ((total += !is_input_unit<unit_at<K>> && !step_into_out<K, In>
-                           ? aligned_elements(step_shapes_of<In>[K].numel(), sizeof(T))
-                           : 0),
-             ...);
-        }(std::make_index_sequence<count>{});
-        return total;
-    }();
     template <class T, shape In>
     static constexpr std::size_t step_scratch() {
         std::size_t largest = 0;
         ((largest = std::max(largest, step_scratch_of<typename Units::module, T, In>)), ...);
-        return step_buffers<T, In> + largest;
+        return buffer_elements<T, In, 1, true> + largest;
     }
     template <class T, shape In>
     [[gnu::always_inline]] static void step(const std::byte* params, T* state, const T* in, T* out, T* scratch) {
-        static constexpr auto shapes = step_shapes_of<In>;
-        constexpr shape Out = step_output_of<In>;
-        T* const rest = scratch + step_buffers<T, In>;
-        std::array<const T*, count> operands{};
-        T* buffer = scratch;
-        [&]<std::size_t... K>(std::index_sequence<K...>) {
-            ([&] {
-                using U = unit_at<K>;
-                if constexpr (is_input_unit<U>) {
-                    operands[K] = in;
-                } else {
-                    T* target = out;
-                    if constexpr (!step_into_out<K, In>) {
-                        target = buffer;
-                        buffer += aligned_elements(shapes[K].numel(), sizeof(T));
-                    }
-                    step_module<typename U::module, T, In>(params + U::template offset<T>(),
-                                                           state + step_state_at<T, In>[K], in, target, rest);
-                    operands[K] = target;
-                }
-            }(), ...);
-        }(std::make_index_sequence<count>{});
-        Node::template combine<T, shapes, Out, 1>(operands, out);
+        gather<T, In, 1, true>(in, out, scratch, [&]<std::size_t K>(std::integral_constant<std::size_t, K>,
+                                                                    T* target, T* rest) {
+            using U = unit_at<K>;
+            step_module<typename U::module, T, In>(params + U::template offset<T>(), state + step_state_at<T, In>[K],
+                                                   in, target, rest);
+        });
     }
 
     // Training (detail/training.hpp). The tape holds each operand's tape (none for x itself), then the
