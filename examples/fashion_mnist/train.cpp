@@ -5,7 +5,7 @@
 //   fashion_mnist_train [--data /usr/share/datasets/fashion-mnist] [--epochs 6] [--max-steps N]
 //                       [--seed 0] [--save saved_models/typenet_trained.pth]
 //                       [--json saved_models/typenet_training.json] [--throughput-steps 40]
-//                       [--init FILE.pth] [--freeze MODULE]
+//                       [--init FILE.pth] [--freeze MODULE] [--max-seconds S]
 //
 // Fine-tuning, the seed's other scenario: --init FILE.pth starts from those weights instead (a model
 // PyTorch trained) and --freeze features freezes that module (requires_grad = False on its
@@ -15,6 +15,9 @@
 // Before training, it measures its training throughput (images/s, median of 3 runs of
 // --throughput-steps steps) on one thread and on all of OpenMP's, for the demo's comparison with
 // PyTorch (bench/training_throughput.py); 0 skips that.
+// --max-seconds stops training after the step that passes S seconds of training (the demo's time
+// budget); the summary says how many steps and epochs were done.
+//
 // The initial weights are drawn as PyTorch draws them (init.hpp) from --seed; each epoch visits the
 // 60,000 training images in a new random order (a Fisher-Yates shuffle driven by std::mt19937_64
 // seeded with --seed) in 937 batches of 64; the last 32 images of an order are left out, since a
@@ -58,6 +61,7 @@ struct options {
     std::string init, freeze;
     std::size_t epochs = 6, max_steps = 0, throughput_steps = 40;
     std::uint64_t seed = 0;
+    double max_seconds = 0;  // 0: no limit
 };
 
 options parse(int argc, char** argv) {
@@ -75,6 +79,7 @@ options parse(int argc, char** argv) {
         else if (flag == "--max-steps") o.max_steps = std::stoul(value);
         else if (flag == "--seed") o.seed = std::stoull(value);
         else if (flag == "--throughput-steps") o.throughput_steps = std::stoul(value);
+        else if (flag == "--max-seconds") o.max_seconds = std::stod(value);
         else throw std::runtime_error("unknown option " + flag);
     }
     return o;
@@ -198,19 +203,26 @@ int main(int argc, char** argv) try {
         const auto epoch_start = std::chrono::steady_clock::now();
         double loss_sum = 0;
         std::size_t i = 0;
-        for (; i < steps_per_epoch && step < total; ++i, ++step) {
+        bool out_of_time = false;
+        for (; i < steps_per_epoch && step < total && !out_of_time; ++i, ++step) {
             loss_sum += t.step(order.data() + i * batch);
-            if ((i + 1) % 100 == 0 || i + 1 == steps_per_epoch || step + 1 == total)
+            out_of_time = o.max_seconds > 0 && training_seconds + seconds_since(epoch_start) >= o.max_seconds;
+            if ((i + 1) % 100 == 0 || i + 1 == steps_per_epoch || step + 1 == total || out_of_time)
                 std::printf("epoch %zu step %zu/%zu loss %.4f\n", step / steps_per_epoch + 1, i + 1, steps_per_epoch,
                             loss_sum / double(i + 1));
         }
         training_seconds += seconds_since(epoch_start);
+        if (out_of_time) {
+            std::printf("stopping: %.0f s of training reached (--max-seconds)\n", training_seconds);
+            break;
+        }
     }
     const double images_per_second = double(step * batch) / training_seconds;
     net->eval();
     const double test_accuracy = accuracy(*net, test);
-    std::printf("trained %zu steps in %.1f s: %.0f images/s on %d thread(s); test accuracy %.4f\n", step,
-                training_seconds, images_per_second, threads, test_accuracy);
+    const double epochs_done = double(step) / double(steps_per_epoch);
+    std::printf("trained %zu steps (%.2f epochs) in %.1f s: %.0f images/s on %d thread(s); test accuracy %.4f\n",
+                step, epochs_done, training_seconds, images_per_second, threads, test_accuracy);
     int status = 0;
     if (!o.freeze.empty()) {
         std::vector<std::byte> frozen_after;
@@ -228,7 +240,8 @@ int main(int argc, char** argv) try {
     typenet::save_state_dict(*net, o.save);
     std::cout << "saved " << o.save << " (torch.load + load_state_dict)\n";
     std::ofstream json(o.json);
-    json << "{\"test_accuracy\": " << test_accuracy << ", \"steps\": " << step << ", \"batch_size\": " << batch
+    json << "{\"test_accuracy\": " << test_accuracy << ", \"steps\": " << step << ", \"epochs\": " << epochs_done
+         << ", \"batch_size\": " << batch
          << ", \"training_seconds\": " << training_seconds << ", \"training_images_per_second\": "
          << images_per_second << ", \"threads\": " << threads << ", \"images_per_second_1_thread\": " << one_thread
          << ", \"images_per_second_all_threads\": " << all_threads << "}\n";
