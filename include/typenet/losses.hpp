@@ -66,13 +66,21 @@ std::size_t class_rows(const char* loss, std::span<const T> logits, std::size_t 
     return rows;
 }
 
-inline bool counted_target(const char* loss, std::int64_t target, std::size_t row, std::size_t classes,
-                           std::int64_t ignore_index) {
-    if (target == ignore_index) return false;
-    if (target < 0 || std::uint64_t(target) >= classes)
-        throw error(concat({"typenet::", loss, ": target ", std::to_string(target), " of row ", std::to_string(row),
-                            " is out of bounds: classes are 0 to ", std::to_string(classes - 1)}));
-    return true;
+// Rows whose target is not ignore_index (what reduction::mean divides by); a target outside
+// [0, classes) that is not ignore_index is an error.
+inline std::size_t counted_rows(const char* loss, std::span<const std::int64_t> targets, std::size_t classes,
+                                std::int64_t ignore_index) {
+    std::size_t count = 0;
+    for (std::size_t row = 0; row < targets.size(); ++row) {
+        const std::int64_t target = targets[row];
+        if (target == ignore_index) continue;
+        if (target < 0 || std::uint64_t(target) >= classes)
+            throw error(concat({"typenet::", loss, ": target ", std::to_string(target), " of row ",
+                                std::to_string(row), " is out of bounds: classes are 0 to ",
+                                std::to_string(classes - 1)}));
+        ++count;
+    }
+    return count;
 }
 
 template <class T>
@@ -92,9 +100,7 @@ template <class T>
 T cross_entropy(std::span<const T> logits, std::span<const std::int64_t> targets, std::span<T> grad,
                 std::size_t classes, const cross_entropy_options& options = {}, std::span<T> losses = {}) {
     const std::size_t rows = detail::class_rows("cross_entropy", logits, targets.size(), classes, grad, losses);
-    std::size_t count = 0;
-    for (std::size_t r = 0; r < rows; ++r)
-        count += detail::counted_target("cross_entropy", targets[r], r, classes, options.ignore_index);
+    const std::size_t count = detail::counted_rows("cross_entropy", targets, classes, options.ignore_index);
     const T smoothing = T(options.label_smoothing), target_weight = T(1) - smoothing, spread = smoothing / T(classes);
     const T scale = detail::gradient_scale<T>(options.reduction, count);
     T total = 0;
@@ -128,9 +134,7 @@ template <class T>
 T nll_loss(std::span<const T> log_probabilities, std::span<const std::int64_t> targets, std::span<T> grad,
            std::size_t classes, const nll_loss_options& options = {}, std::span<T> losses = {}) {
     const std::size_t rows = detail::class_rows("nll_loss", log_probabilities, targets.size(), classes, grad, losses);
-    std::size_t count = 0;
-    for (std::size_t r = 0; r < rows; ++r)
-        count += detail::counted_target("nll_loss", targets[r], r, classes, options.ignore_index);
+    const std::size_t count = detail::counted_rows("nll_loss", targets, classes, options.ignore_index);
     const T scale = detail::gradient_scale<T>(options.reduction, count);
     if (!grad.empty()) std::fill(grad.begin(), grad.end(), T(0));
     T total = 0;

@@ -743,7 +743,7 @@ struct node_module<Node<Arguments...>> {
 
 // The chain of a Then, over its units: the chain engine (fusion included) runs it.
 template <class... Units>
-struct then_module : chain_members<typename Units::module...> {
+struct then_module : chain_members<typename Units::module...>, chain_training<then_module<Units...>> {
     static constexpr std::string_view type_name = "Then";
     static constexpr std::size_t size = sizeof...(Units);
     template <std::size_t I>
@@ -773,26 +773,11 @@ struct then_module : chain_members<typename Units::module...> {
     // Training: the units in order, each output kept (train_chain, as a Sequential's); backward in
     // reverse, with `state` and `grads` the Block's: a unit's input gradient is computed when a unit
     // before it learns (the children's places in the state block say nothing of data-flow order).
+    // (tape_for, output_in_tape, train_scratch_for and train_forward: detail::chain_training, a base.)
     using train_chain = detail::train_chain<then_module>;
     template <class T>
     static bool learns(const train_context& c, const std::byte* state) {
         return (Units::template learns<T>(c, state) || ...);
-    }
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t tape_for() {
-        return train_chain::template tape<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t output_in_tape() {
-        return train_chain::template output_in_tape<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t train_scratch_for() {
-        return train_chain::template scratch<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
-        train_chain::template forward<T, In, N>(c, state, in, tape, scratch);
     }
     template <class T, shape In, std::size_t N>
     static void backward(const train_context& c, const std::byte* state, std::byte* grads, const T* in,

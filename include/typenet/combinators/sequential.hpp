@@ -136,15 +136,7 @@ struct step_chain {
     static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>);
 
     template <shape In>
-    static constexpr std::array<shape, size + 1> shapes = [] {
-        std::array<shape, size + 1> s{};
-        s[0] = In;
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            s[k + 1] = step_output_shape<typename C::template child_at<k>>(s[k]);
-        });
-        return s;
-    }();
+    static constexpr std::array<shape, size + 1> shapes = chain_shapes<C, In, true>;
     template <class T, shape In>
     static constexpr std::array<std::size_t, size + 1> state_offsets = [] {
         std::array<std::size_t, size + 1> offsets{};
@@ -195,7 +187,7 @@ struct step_chain {
 }  // namespace detail
 
 template <class... Entries>
-struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
+struct Sequential : detail::chain_members<detail::module_of<Entries>...>, detail::chain_training<Sequential<Entries...>> {
     static_assert(detail::children_are_modules<Entries...>());
     static constexpr std::string_view type_name = "Sequential";
     static constexpr std::size_t size = sizeof...(Entries);
@@ -241,28 +233,13 @@ struct Sequential : detail::chain_members<detail::module_of<Entries>...> {
         chain::template forward<T, In, N>(state, in, out, scratch);
     }
 
-    // Training (trainable.hpp): the children one after the other, each output kept for backward.
-    using train_chain = detail::train_chain<Sequential>;
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t tape_for() {
-        return train_chain::template tape<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t output_in_tape() {
-        return train_chain::template output_in_tape<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static constexpr std::size_t train_scratch_for() {
-        return train_chain::template scratch<T, In, N>();
-    }
-    template <class T, shape In, std::size_t N>
-    static void train_forward(const detail::train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
-        train_chain::template forward<T, In, N>(c, state, in, tape, scratch);
-    }
+    // Training (trainable.hpp): the children one after the other (detail::chain_training, a base),
+    // each output kept for backward.
     template <class T, shape In, std::size_t N>
     static void backward(const detail::train_context& c, const std::byte* state, std::byte* grads, const T* in,
                          const T* tape, const T* grad_out, T* grad_in, T* scratch) {
-        train_chain::template backward<T, In, N>(c, state, grads, in, tape, grad_out, grad_in, scratch);
+        detail::train_chain<Sequential>::template backward<T, In, N>(c, state, grads, in, tape, grad_out, grad_in,
+                                                                     scratch);
     }
 
     // Streaming (stream.hpp): one time step runs through the children in order (detail::step_chain above).

@@ -141,6 +141,20 @@ inline void backward_module(const train_context& c, const std::byte* state, std:
     }
 }
 
+// The shapes between the children of container C (size, child_at<k>) for input In: what enters
+// child k is [k], the output [size]; a sample's (Stepping false) or one time step's (stream.hpp).
+template <class C, shape In, bool Stepping>
+inline constexpr std::array<shape, C::size + 1> chain_shapes = [] {
+    std::array<shape, C::size + 1> s{};
+    s[0] = In;
+    boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<C::size>), [&](auto i) {
+        constexpr std::size_t k = decltype(i)::value;
+        if constexpr (Stepping) s[k + 1] = step_output_shape<typename C::template child_at<k>>(s[k]);
+        else s[k + 1] = output_shape<typename C::template child_at<k>>(s[k]);
+    });
+    return s;
+}();
+
 // Children of container C run one after the other (Sequential): C gives size, child_at<k> and
 // state_offsets<T>().
 template <class C>
@@ -149,15 +163,7 @@ struct train_chain {
     static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<size>);
 
     template <shape In>
-    static constexpr std::array<shape, size + 1> shapes = [] {
-        std::array<shape, size + 1> s{};
-        s[0] = In;
-        boost::hana::for_each(indices, [&](auto i) {
-            constexpr std::size_t k = decltype(i)::value;
-            s[k + 1] = output_shape<typename C::template child_at<k>>(s[k]);
-        });
-        return s;
-    }();
+    static constexpr std::array<shape, size + 1> shapes = chain_shapes<C, In, false>;
     // Each child's tape within the chain's (an empty chain keeps a copy of its input).
     template <class T, shape In, std::size_t N>
     static constexpr std::array<std::size_t, size + 1> tape_offsets = [] {
@@ -240,6 +246,28 @@ struct train_chain {
             backward_module<child, T, s[k], N>(c, state + offsets[k], grads ? grads + offsets[k] : nullptr, child_in,
                                                tape + at[k], child_grad_out, child_grad_in, child_scratch);
         });
+    }
+};
+
+// What a container whose children run one after the other (Sequential, a Block's Then) declares
+// for training, through train_chain; it adds its own backward.
+template <class Self>
+struct chain_training {
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t tape_for() {
+        return train_chain<Self>::template tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t output_in_tape() {
+        return train_chain<Self>::template output_in_tape<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static constexpr std::size_t train_scratch_for() {
+        return train_chain<Self>::template scratch<T, In, N>();
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_forward(const train_context& c, std::byte* state, const T* in, T* tape, T* scratch) {
+        train_chain<Self>::template forward<T, In, N>(c, state, in, tape, scratch);
     }
 };
 

@@ -64,29 +64,39 @@ struct AvgPool2d {
             T* y = out + plane * OH * OW;
             for (long long oh = 0; oh < OH; ++oh) {
                 for (long long ow = 0; ow < OW; ++ow) {
-                    long long h0 = oh * (long long)stride_h - (long long)padding_h;
-                    long long w0 = ow * (long long)stride_w - (long long)padding_w;
-                    long long h1 = std::min(h0 + (long long)kernel_h, H + (long long)padding_h);
-                    long long w1 = std::min(w0 + (long long)kernel_w, W + (long long)padding_w);
-                    const long long padded_size = (h1 - h0) * (w1 - w0);
-                    h0 = std::max(h0, 0LL);
-                    w0 = std::max(w0, 0LL);
-                    h1 = std::min(h1, H);
-                    w1 = std::min(w1, W);
-                    if (h0 >= h1 || w0 >= w1) {
+                    long long divisor = 0;
+                    const detail::pool_window w = window<H, W>(oh, ow, divisor);
+                    if (divisor == 0) {
                         y[oh * OW + ow] = T(0);
                         continue;
                     }
                     T sum = 0;
-                    for (long long ih = h0; ih < h1; ++ih)
-                        for (long long iw = w0; iw < w1; ++iw) sum += x[ih * W + iw];
-                    const long long divisor = divisor_override ? (long long)divisor_override
-                                              : count_include_pad ? padded_size
-                                                                  : (h1 - h0) * (w1 - w0);
+                    for (long long ih = w.h0; ih < w.h1; ++ih)
+                        for (long long iw = w.w0; iw < w.w1; ++iw) sum += x[ih * W + iw];
                     y[oh * OW + ow] = sum / T(divisor);
                 }
             }
         }
+    }
+
+    // The input values output (oh, ow) averages, clipped to the input, and what their sum is divided
+    // by (0 for a window wholly in the padding, whose output is 0).
+    template <long long H, long long W>
+    static constexpr detail::pool_window window(long long oh, long long ow, long long& divisor) {
+        long long h0 = oh * (long long)stride_h - (long long)padding_h;
+        long long w0 = ow * (long long)stride_w - (long long)padding_w;
+        long long h1 = std::min(h0 + (long long)kernel_h, H + (long long)padding_h);
+        long long w1 = std::min(w0 + (long long)kernel_w, W + (long long)padding_w);
+        const long long padded_size = (h1 - h0) * (w1 - w0);
+        h0 = std::max(h0, 0LL);
+        w0 = std::max(w0, 0LL);
+        h1 = std::min(h1, H);
+        w1 = std::min(w1, W);
+        divisor = h0 >= h1 || w0 >= w1 ? 0
+                  : divisor_override   ? (long long)divisor_override
+                  : count_include_pad  ? padded_size
+                                       : (h1 - h0) * (w1 - w0);
+        return {h0, h1, 1, w0, w1, 1};
     }
 
     // Training (backward.hpp): each output's gradient, divided by the forward's divisor, goes to
@@ -97,22 +107,8 @@ struct AvgPool2d {
         constexpr shape Out = infer(In).output;
         static constexpr long long H = In[1], W = In[2];  // static: std::min takes references
         detail::avg_pool_backward<T, H, W, (long long)Out[1], (long long)Out[2]>(
-            N * In[0], p.grad_out, p.grad_in, [](long long oh, long long ow, long long& divisor) {
-                long long h0 = oh * (long long)stride_h - (long long)padding_h;
-                long long w0 = ow * (long long)stride_w - (long long)padding_w;
-                long long h1 = std::min(h0 + (long long)kernel_h, H + (long long)padding_h);
-                long long w1 = std::min(w0 + (long long)kernel_w, W + (long long)padding_w);
-                const long long padded_size = (h1 - h0) * (w1 - w0);
-                h0 = std::max(h0, 0LL);
-                w0 = std::max(w0, 0LL);
-                h1 = std::min(h1, H);
-                w1 = std::min(w1, W);
-                divisor = h0 >= h1 || w0 >= w1 ? 0
-                          : divisor_override   ? (long long)divisor_override
-                          : count_include_pad  ? padded_size
-                                               : (h1 - h0) * (w1 - w0);
-                return detail::pool_window{h0, h1, 1, w0, w1, 1};
-            });
+            N * In[0], p.grad_out, p.grad_in,
+            [](long long oh, long long ow, long long& divisor) { return window<H, W>(oh, ow, divisor); });
     }
 };
 

@@ -54,6 +54,27 @@ struct layer_norm_options {
         option_t<option_kind::elementwise_affine, typenet::elementwise_affine<true>, Options...>::value;
 };
 
+// The weight, and the weight's and bias's gradients (null without them or when frozen), of an
+// affine normalisation's backward pass.
+template <class T>
+struct affine_pointers {
+    const T* weight = nullptr;
+    T* dweight = nullptr;
+    T* dbias = nullptr;
+};
+template <bool Affine, class L, class T>
+affine_pointers<T> affine_of(const backward_pass<L, T>& p) {
+    affine_pointers<T> a;
+    if constexpr (Affine) {
+        a.weight = p.params.template get<0>();
+        if (p.grads) {
+            a.dweight = p.grads.template get<0>();
+            a.dbias = p.grads.template get<1>();
+        }
+    }
+    return a;
+}
+
 template <shape S, bool Affine>
 constexpr auto affine_state() {
     if constexpr (Affine) return std::array{parameter("weight", S, 1), parameter("bias", S)};
@@ -143,15 +164,7 @@ struct LayerNorm : detail::layer_norm_options<Options...> {
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<LayerNorm, T>& p) {
         constexpr std::size_t M = normalized_shape.numel(), rows = N * In.numel() / M;
-        const T* weight = nullptr;
-        T *dweight = nullptr, *dbias = nullptr;
-        if constexpr (elementwise_affine) {
-            weight = p.params.template get<0>();
-            if (p.grads) {
-                dweight = p.grads.template get<0>();
-                dbias = p.grads.template get<1>();
-            }
-        }
+        const auto [weight, dweight, dbias] = detail::affine_of<elementwise_affine>(p);
         for (std::size_t r = 0; r < rows; ++r) {
             const detail::moments<T> m = detail::moments_of<T, M>(p.in + r * M);
             detail::normalized_group_backward<T>(M, 1, p.in + r * M, p.grad_out + r * M,
@@ -204,15 +217,7 @@ struct LayerNorm2d : detail::layer_norm_options<Options...> {
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<LayerNorm2d, T>& p) {
         constexpr std::size_t C = NumChannels, pixels = In[1] * In[2];
-        const T* weight = nullptr;
-        T *dweight = nullptr, *dbias = nullptr;
-        if constexpr (elementwise_affine) {
-            weight = p.params.template get<0>();
-            if (p.grads) {
-                dweight = p.grads.template get<0>();
-                dbias = p.grads.template get<1>();
-            }
-        }
+        const auto [weight, dweight, dbias] = detail::affine_of<elementwise_affine>(p);
         for (std::size_t n = 0; n < N; ++n)
             for (std::size_t q = 0; q < pixels; ++q) {
                 const std::size_t at = n * C * pixels + q;

@@ -55,16 +55,22 @@ struct softmax {
         return {in};
     }
 
+    // The normalised lines of N samples: `outer` blocks of `size` values `inner` apart.
+    struct lines_of {
+        std::size_t size, inner, outer;
+    };
+    template <shape In, std::size_t N>
+    static constexpr lines_of lines() {
+        const std::size_t d = std::size_t(normalized_dim(In));
+        std::size_t inner = 1;
+        for (std::size_t i = d + 1; i < In.rank; ++i) inner *= In[i];
+        return {In[d], inner, N * In.numel() / (In[d] * inner)};
+    }
+
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Self, T>, const T* in, T* out) {
-        constexpr std::size_t d = std::size_t(normalized_dim(In));
-        constexpr std::size_t size = In[d];
-        constexpr std::size_t inner = [] {
-            std::size_t n = 1;
-            for (std::size_t i = d + 1; i < In.rank; ++i) n *= In[i];
-            return n;
-        }();
-        constexpr std::size_t outer = N * In.numel() / (size * inner);
+        constexpr lines_of l = lines<In, N>();
+        constexpr std::size_t size = l.size, inner = l.inner, outer = l.outer;
         for (std::size_t o = 0; o < outer; ++o) {
             if constexpr (inner == 1) row<T, size>(in + o * size, out + o * size);
             else columns<T, size, inner>(in + o * size * inner, out + o * size * inner);
@@ -76,14 +82,8 @@ struct softmax {
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<Self, T>& p) {
         if (!p.grad_in) return;
-        constexpr std::size_t d = std::size_t(normalized_dim(In));
-        constexpr std::size_t size = In[d];
-        constexpr std::size_t inner = [] {
-            std::size_t n = 1;
-            for (std::size_t i = d + 1; i < In.rank; ++i) n *= In[i];
-            return n;
-        }();
-        constexpr std::size_t outer = N * In.numel() / (size * inner);
+        constexpr lines_of l = lines<In, N>();
+        constexpr std::size_t size = l.size, inner = l.inner, outer = l.outer;
         for (std::size_t o = 0; o < outer; ++o)
             for (std::size_t j = 0; j < inner; ++j) {
                 const std::size_t at = o * size * inner + j;
