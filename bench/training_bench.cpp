@@ -1,7 +1,10 @@
 // The training benchmark: one training step of the seed's SimpleMNISTModel (batch 64: forward,
 // cross-entropy, backward, Adam) in typenet and in LibTorch (training_peer.cpp), on 1 and 2
-// threads, in one program. items_per_second is images per second. scripts/bench.sh --only=training
-// runs it; PyTorch's own Python training loop is measured by bench/training_throughput.py.
+// threads, in one program. items_per_second is images per second. Built with the suite
+// (bench/CMakeLists.txt; scripts/bench.sh does not run it yet):
+//     cmake --build build/bench --target typenet_training_bench && build/bench/typenet_training_bench
+// PyTorch's own Python training loop is measured by bench/training_throughput.py; results of both
+// are in bench/results/training.md.
 #include <benchmark/benchmark.h>
 
 #include <array>
