@@ -168,3 +168,35 @@ TEST_CASE("argmax, softmax and topk allocate nothing") {
     CHECK(row_probabilities[5] > row_probabilities[0]);
     CHECK(row_top.indices[1] == 7);
 }
+
+TEST_CASE("a training step allocates nothing: forward, loss, backward, optimizer, scheduler") {
+    using Net = typenet::Sequential<typenet::Conv2d<1, 4, 3, typenet::padding<1>>, typenet::BatchNorm2d<4>,
+                                    typenet::ReLU, typenet::MaxPool2d<2>, typenet::Flatten, typenet::Dropout<"0.5">,
+                                    typenet::Linear<4 * 4 * 4, 3>>;
+    using M = typenet::Trainable<Net, typenet::Input<1, 8, 8>, float, 4>;
+    auto model = std::make_unique<M>();
+    typenet::init_parameters(*model, 1);
+    typenet::Adam adam(*model, {.lr = 1e-3, .amsgrad = true});
+    typenet::SGD sgd(*model, {.lr = 0.1, .momentum = 0.9});
+    typenet::CosineAnnealingLR schedule(adam, 10);
+    auto x = std::make_unique<M::batch_input_type<4>>();
+    auto logits = std::make_unique<M::batch_output_type<4>>();
+    auto grad = std::make_unique<M::batch_output_type<4>>();
+    for (std::size_t i = 0; i < x->size; ++i) x->elements[i] = float(i % 7) - 3;
+    const std::array<std::int64_t, 4> labels{0, 1, 2, 1};
+    model->train();
+
+    allocations = 0;
+    counting = true;
+    for (int step = 0; step < 2; ++step) {
+        adam.zero_grad();
+        model->forward(*x, *logits);
+        typenet::cross_entropy(*logits, labels, *grad, {.label_smoothing = 0.1});
+        model->backward(*grad);
+        adam.step();
+        sgd.step();
+        schedule.step();
+    }
+    counting = false;
+    CHECK(allocations == 0);
+}

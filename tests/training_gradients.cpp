@@ -1,5 +1,10 @@
 // Gradients against torch.autograd (training_support.hpp): linear layers, activations, losses,
 // freezing; the cases are reference/training.py's GRADIENTS.
+#include <array>
+#include <cstddef>
+#include <span>
+#include <vector>
+
 #include "training_support.hpp"
 
 namespace {
@@ -45,4 +50,40 @@ TEST_CASE("frozen parameters get no gradient, and the others PyTorch's") {
     CHECK_FALSE(model->requires_grad("0.weight"));
     CHECK(model->requires_grad("2.weight"));
     CHECK_THROWS_WITH(model->set_requires_grad("0", true), Catch::Contains("Frozen<"));
+}
+
+TEST_CASE("gradients accumulate across backward calls until zero_grad, as in PyTorch") {
+    using M = Trainable<MLP, Input<6>, double, 5>;
+    auto model = std::make_unique<M>();
+    load_state_dict(*model, reference_dir + "/mlp_tanh_sigmoid.pth");
+    auto x = std::make_unique<M::batch_input_type<5>>();
+    auto y = std::make_unique<M::batch_output_type<5>>();
+    auto grad = std::make_unique<M::batch_output_type<5>>();
+    for (std::size_t i = 0; i < x->size; ++i) x->elements[i] = double(i % 5) * 0.25 - 0.5;
+    const std::array<std::int64_t, 5> labels{0, 1, 2, 3, 0};
+    auto step = [&] {
+        model->forward(*x, *y);
+        cross_entropy(*y, labels, *grad);
+        model->backward(*grad);
+    };
+    step();
+    const std::vector<std::byte> once(model->gradients().begin(), model->gradients().end());
+    step();  // the same batch again: every gradient doubles (up to rounding: the products add into the
+             // gradient as they go, where PyTorch adds a finished one)
+    for (const state_entry& e : M::state_dict) {
+        if (!e.is_parameter()) continue;
+        const double* first = reinterpret_cast<const double*>(once.data() + e.offset);
+        std::vector<double> doubled(e.numel);
+        for (std::size_t i = 0; i < e.numel; ++i) doubled[i] = 2 * first[i];
+        INFO(e.key);
+        CHECK(test::relative_error<double, double>(model->grad(e), doubled) <= 1e-14);
+    }
+    model->zero_grad();
+    for (const state_entry& e : M::state_dict)
+        if (e.is_parameter())
+            for (double g : model->grad(e)) REQUIRE(g == 0);
+    // One forward allows one backward (PyTorch frees the graph); a second is an error that says so.
+    model->forward(*x, *y);
+    model->backward(*grad);
+    CHECK_THROWS_WITH(model->backward(*grad), Catch::Contains("no forward pass to go back through"));
 }
