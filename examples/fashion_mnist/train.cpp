@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -237,6 +238,10 @@ int main(int argc, char** argv) try {
         std::printf("FAILED: training did not improve the test accuracy (%.4f -> %.4f)\n", accuracy_before, test_accuracy);
         status = 1;
     }
+    // Like train.py's --out, the directories of the output files are made when missing.
+    for (const std::string& file : {o.save, o.json})
+        if (const std::filesystem::path dir = std::filesystem::path(file).parent_path(); !dir.empty())
+            std::filesystem::create_directories(dir);
     typenet::save_state_dict(*net, o.save);
     std::cout << "saved " << o.save << " (torch.load + load_state_dict)\n";
     std::ofstream json(o.json);
