@@ -5,6 +5,9 @@ target_compile_options(typenet_project_options INTERFACE -Wall -Wextra $<$<BOOL:
 if(TYPENET_SANITIZE)
   target_compile_options(typenet_project_options INTERFACE -fsanitize=${TYPENET_SANITIZE} -fno-omit-frame-pointer
                                                            -fno-sanitize-recover=all)
+  if(TYPENET_NO_SANITIZE)  # after -fsanitize: Clang applies them in order
+    target_compile_options(typenet_project_options INTERFACE -fno-sanitize=${TYPENET_NO_SANITIZE})
+  endif()
   target_link_options(typenet_project_options INTERFACE -fsanitize=${TYPENET_SANITIZE})
 endif()
 if(TYPENET_MARCH)

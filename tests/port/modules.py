@@ -61,7 +61,7 @@ def signal():
     """[4, 20] signals: 1-d convolutions, pools, padding and resizing; named Sequential items."""
     return nn.Sequential(OrderedDict([
         ("conv", nn.Conv1d(4, 8, 3, padding=1)),
-        ("norm", nn.BatchNorm1d(8)),
+        ("norm", nn.BatchNorm1d(8, momentum=None)),
         ("act", nn.ELU()),
         ("pad", nn.ConstantPad1d((2, 1), 0.5)),
         ("dilated", nn.Conv1d(8, 8, 5, stride=2, dilation=2, groups=2, bias=False)),   # [8, 8]

@@ -153,12 +153,15 @@ def running_stats_norm(path, m, name, flags_default):
     track_running_stats differ (on for BatchNorm, off for InstanceNorm), and a flag is written when
     it differs from its default."""
     r = Refuse(path, m)
-    r.unless(m.momentum is not None, "momentum=None (a cumulative average) is not supported")
+    r.unless(m.momentum is not None or name.startswith("BatchNorm"),
+             "momentum=None (a cumulative average) is supported by BatchNorm only")
     r.done()
     args = [m.num_features]
     if m.eps != 1e-5:
         args.append(f"eps<{decimal(m.eps)}>")
-    if m.momentum != 0.1:
+    if m.momentum is None:
+        args.append('momentum<"None">')
+    elif m.momentum != 0.1:
         args.append(f"momentum<{decimal(m.momentum)}>")
     for flag in ("affine", "track_running_stats"):
         if bool(getattr(m, flag)) != flags_default:

@@ -76,6 +76,18 @@ constexpr broadcast_plan<K> plan_broadcast(const std::array<shape, K>& operands,
     return p;
 }
 
+// The operands' offsets at outer index o: an odometer over the merged outer dimensions.
+template <std::size_t K>
+[[gnu::always_inline]] constexpr std::array<std::size_t, K> outer_offsets(const broadcast_plan<K>& p, std::size_t o) {
+    std::array<std::size_t, K> base{};
+    for (std::size_t i = p.rank - 1; i-- > 0;) {
+        const std::size_t index = o % p.dims[i];
+        o /= p.dims[i];
+        for (std::size_t k = 0; k < K; ++k) base[k] += index * p.strides[k][i];
+    }
+    return base;
+}
+
 // out[i] = op(operands[0][...], operands[1][...], ...) folded left to right, for N samples;
 // operand k holds N samples of Shapes[k]; out may be operands[0] when Shapes[0] == Out.
 template <class T, auto Shapes, shape Out, std::size_t N, class Op>
@@ -89,14 +101,7 @@ template <class T, auto Shapes, shape Out, std::size_t N, class Op>
         for (std::size_t k = 0; k < K; ++k) sample[k] = operands[k] + n * Shapes[k].numel();
         T* y = out + n * Out.numel();
         for (std::size_t o = 0; o < outer_count; ++o) {
-            // The operands' offsets for outer index o (an odometer over the merged outer dimensions).
-            std::array<std::size_t, K> base{};
-            std::size_t rest = o;
-            for (std::size_t i = p.rank - 1; i-- > 0;) {
-                const std::size_t index = rest % p.dims[i];
-                rest /= p.dims[i];
-                for (std::size_t k = 0; k < K; ++k) base[k] += index * p.strides[k][i];
-            }
+            const std::array<std::size_t, K> base = outer_offsets(p, o);
             [&]<std::size_t... J>(std::index_sequence<J...>) {
                 const T* x[K] = {(sample[J] + base[J])...};
                 T* row = y + o * inner;
@@ -128,13 +133,7 @@ inline void broadcast_gradient(const std::array<const T*, Shapes.size()>& operan
         const T* g = grad_out + n * Out.numel();
         T* target = grad + n * Shapes[J].numel();
         for (std::size_t o = 0; o < outer_count; ++o) {
-            std::array<std::size_t, K> base{};
-            std::size_t rest = o;
-            for (std::size_t i = p.rank - 1; i-- > 0;) {
-                const std::size_t index = rest % p.dims[i];
-                rest /= p.dims[i];
-                for (std::size_t k = 0; k < K; ++k) base[k] += index * p.strides[k][i];
-            }
+            const std::array<std::size_t, K> base = outer_offsets(p, o);
             for (std::size_t i = 0; i < inner; ++i) {
                 std::array<T, K> x{};
                 for (std::size_t k = 0; k < K; ++k) x[k] = sample[k][base[k] + (p.strides[k][p.rank - 1] ? i : 0)];
