@@ -1,16 +1,22 @@
-"""Reference data for typenet's gradient tests of data-movement layers
+"""Reference data for typenet's gradient tests of data-movement layers and the dropouts
 (tests/training_simple_layers.cpp), computed by PyTorch: GRADIENTS as training.py's (the same files,
 written by training.write_gradient_cases).
 
 ChannelShuffle, Narrow, ConstantPad1d, Mean and LastStep sit between two Linears: the first
 Linear's weight gradient, dy^T x, shows where each layer sent the gradient of every input value.
+The dropouts' masks come from PyTorch's generator, which typenet's does not reproduce: here they
+run in eval() mode and, with p = 0, in train() mode (the identity in both, as PyTorch's and
+torchvision's code returns the input then); their masks in train() mode are tested by their
+properties in the C++ test.
 Usage: training_simple_layers.py OUTPUT_DIR
 """
 import os
 import sys
+import warnings
 
 import torch
 import torch.nn as nn
+from torchvision.ops import StochasticDepth
 
 sys.path.insert(0, os.path.dirname(__file__))
 import training  # noqa: E402
@@ -65,13 +71,29 @@ def mean_last_step():
     return nn.Sequential(nn.Linear(4, 5), Mean(2), LastStep(), nn.Linear(5, 2))
 
 
+def dropouts(p1, p2, pa, ps_row, ps_batch):
+    # [4, 6]: Dropout1d and Dropout2d on (N, C, L), AlphaDropout, StochasticDepth both modes.
+    return lambda: nn.Sequential(nn.Linear(6, 6), nn.Dropout1d(p1), nn.Dropout2d(p2), nn.AlphaDropout(pa),
+                                 StochasticDepth(ps_row, "row"), StochasticDepth(ps_batch, "batch"), nn.Flatten(),
+                                 nn.Linear(24, 3))
+
+
+def dropouts_rank1(p):
+    # Per-sample [C]: PyTorch's Dropout1d sees (N, C) as one unbatched (C, L); Dropout2d drops values.
+    return lambda: nn.Sequential(nn.Linear(6, 6), nn.Dropout1d(p), nn.Dropout2d(p), nn.Linear(6, 3))
+
+
 CE = ("cross_entropy", 0.0)
 
 # name: (factory, per-sample input shape, batch, loss, mode, frozen prefixes), as training.GRADIENTS
 GRADIENTS = {
     "shuffle_narrow_pad": (shuffle_narrow_pad, (6, 4), 3, CE, "train", []),
     "mean_last_step": (mean_last_step, (4, 3, 4), 3, ("mse",), "train", []),
+    "dropouts_eval": (dropouts(0.5, 0.3, 0.2, 0.4, 0.5), (4, 6), 3, CE, "eval", []),
+    "dropouts_p0_train": (dropouts(0.0, 0.0, 0.0, 0.0, 0.0), (4, 6), 3, CE, "train", []),
+    "dropouts_rank1_eval": (dropouts_rank1(0.5), (6,), 4, CE, "eval", []),
 }
 
 if __name__ == "__main__":
+    warnings.simplefilter("ignore")  # Dropout2d's warnings about the ranks it is given
     training.write_gradient_cases(sys.argv[1], GRADIENTS, 20261203)
