@@ -49,24 +49,34 @@ struct layer_run {
 // Checks a run in train() mode of a dropout whose draws zero groups of `group` consecutive values:
 // every value is 0 or its input times 1 / (1 - p) (computed in T, as the layer and PyTorch's
 // noise.div_(1 - p) do), one factor for the whole group, and the input's gradient is the output's
-// times output / input. Returns the number of groups dropped.
+// times output / input. Counts the groups dropped and the values that break either rule.
+struct group_counts {
+    std::size_t dropped = 0, wrong_values = 0, wrong_gradients = 0;
+};
 template <class Run>
-std::size_t check_groups(const Run& run, std::size_t group, double p) {
+group_counts count_groups(const Run& run, std::size_t group, double p) {
     using T = typename decltype(Run::in)::value_type;
     const T scale = T(1) / T(1 - p);
-    std::size_t dropped = 0, wrong_values = 0, wrong_gradients = 0;
+    group_counts c;
     for (std::size_t g = 0; g < Run::count / group; ++g) {
         const bool drop = run.out[g * group] == 0;
-        dropped += drop;
+        c.dropped += drop;
         for (std::size_t i = g * group; i < (g + 1) * group; ++i) {
-            wrong_values += run.out[i] != run.in[i] * (drop ? T(0) : scale);
+            c.wrong_values += run.out[i] != run.in[i] * (drop ? T(0) : scale);
             const T expected = run.grad_out[i] * (run.out[i] / run.in[i]);
-            wrong_gradients += std::abs(run.grad_in[i] - expected) > 4 * std::numeric_limits<T>::epsilon() * std::abs(expected);
+            c.wrong_gradients +=
+                std::abs(run.grad_in[i] - expected) > 4 * std::numeric_limits<T>::epsilon() * std::abs(expected);
         }
     }
-    CHECK(wrong_values == 0);
-    CHECK(wrong_gradients == 0);
-    return dropped;
+    return c;
+}
+// The same, checked; returns the number of groups dropped.
+template <class Run>
+std::size_t check_groups(const Run& run, std::size_t group, double p) {
+    const group_counts c = count_groups(run, group, p);
+    CHECK(c.wrong_values == 0);
+    CHECK(c.wrong_gradients == 0);
+    return c.dropped;
 }
 
 // `dropped` of `draws` independent draws that each drop with probability p: binomial, mean draws p,
@@ -112,7 +122,8 @@ TEST_CASE("gradients of ChannelShuffle, Narrow, ConstantPad1d, Mean and LastStep
 TEST_CASE("dropouts in eval() mode, and with p = 0, train as PyTorch's: the identity") {
     check_case<Dropouts<"0.5", "0.3", "0.2", "0.4", "0.5">, Input<4, 6>, 3>("dropouts_eval", {loss_kind::cross_entropy},
                                                                            false);
-    check_case<Dropouts<"0", "0", "0", "0", "0">, Input<4, 6>, 3>("dropouts_p0_train", {loss_kind::cross_entropy}, true);
+    check_case<Dropouts<"0", "0", "0", "0", "0">, Input<4, 6>, 3>("dropouts_p0_train", {loss_kind::cross_entropy},
+                                                                 true);
     check_case<Sequential<Linear<6, 6>, Dropout1d<>, Dropout2d<>, Linear<6, 3>>, Input<6>, 4>(
         "dropouts_rank1_eval", {loss_kind::cross_entropy}, false);
 
@@ -151,10 +162,15 @@ TEST_CASE("StochasticDepth in train() mode drops whole samples (\"row\") or the 
     check_fraction(check_groups(layer_run<StochasticDepth<"0.2", "row">, shape{2, 3}, 2000>(masks, true), 6, 0.2),
                    2000, 0.2);
     // "batch": one draw for the 4 samples of a forward pass; draws over many passes.
-    std::size_t dropped = 0;
-    for (std::uint64_t pass = 0; pass < 2000; ++pass)
-        dropped += check_groups(layer_run<StochasticDepth<"0.4", "batch">, shape{2, 3}, 4>(masks, true, pass), 24, 0.4);
-    check_fraction(dropped, 2000, 0.4);
+    group_counts all;
+    for (std::uint64_t pass = 0; pass < 2000; ++pass) {
+        const group_counts c =
+            count_groups(layer_run<StochasticDepth<"0.4", "batch">, shape{2, 3}, 4>(masks, true, pass), 24, 0.4);
+        all.dropped += c.dropped, all.wrong_values += c.wrong_values, all.wrong_gradients += c.wrong_gradients;
+    }
+    CHECK(all.wrong_values == 0);
+    CHECK(all.wrong_gradients == 0);
+    check_fraction(all.dropped, 2000, 0.4);
 
     check_all_dropped<StochasticDepth<"1", "row">, shape{4}>();
     check_all_dropped<StochasticDepth<"1", "batch">, shape{4}>();
@@ -165,7 +181,8 @@ TEST_CASE("AlphaDropout in train() mode keeps a standard input standard, PyTorch
     // value x becomes a x + b, a dropped one a alpha' + b, with alpha' = -1.7580993408473766 and
     // a, b as below; the gradient is a for a kept value, 0 for a dropped one.
     constexpr double p = 0.2, alpha = -1.7580993408473766;
-    const double a = 1 / std::sqrt((1 - p) * (1 + p * alpha * alpha)), b = -a * alpha * p, dropped_value = a * alpha + b;
+    const double a = 1 / std::sqrt((1 - p) * (1 + p * alpha * alpha)), b = -a * alpha * p;
+    const double dropped_value = a * alpha + b;
     random_bits masks{20261206};
     const layer_run<AlphaDropout<"0.2">, shape{1000}, 100> run(masks, true);
     std::size_t dropped = 0, wrong = 0;
@@ -188,7 +205,8 @@ TEST_CASE("AlphaDropout in train() mode keeps a standard input standard, PyTorch
     // squares by sqrt((E[y^4] - 1) / M), E[y^4] = (1 - p)(3 a^4 + 6 a^2 b^2 + b^4) + p d^4 (the
     // normal's moments 1, 0, 1, 0, 3); 6 of those bound them (probability < 2e-9 each).
     const double m = double(run.count), mean = sum / m, mean_square = squares / m;
-    const double fourth = (1 - p) * (3 * std::pow(a, 4) + 6 * a * a * b * b + std::pow(b, 4)) + p * std::pow(dropped_value, 4);
+    const double fourth =
+        (1 - p) * (3 * std::pow(a, 4) + 6 * a * a * b * b + std::pow(b, 4)) + p * std::pow(dropped_value, 4);
     INFO("mean " << mean << ", mean square " << mean_square << ", E[y^4] " << fourth);
     CHECK(std::abs(mean) <= 6 / std::sqrt(m));
     CHECK(std::abs(mean_square - 1) <= 6 * std::sqrt((fourth - 1) / m));
@@ -213,8 +231,8 @@ TEST_CASE("a Trainable draws the dropouts' masks from its generator, seeded by m
     random_bits masks{11};
     std::vector<double> in(x.elements, x.elements + x.size), mid(x.size), out(x.size);
     std::vector<double> saved2d(Dropout2d<"0.5">::saved_elements<double>(shape{4, 3}, 8)), saved_row(8);
-    Dropout2d<"0.5">::train_propagate<double, shape{4, 3}, 8>({{nullptr}, in.data(), mid.data(), saved2d.data(), nullptr,
-                                                               true, &masks});
+    Dropout2d<"0.5">::train_propagate<double, shape{4, 3}, 8>(
+        {{nullptr}, in.data(), mid.data(), saved2d.data(), nullptr, true, &masks});
     StochasticDepth<"0.5", "row">::train_propagate<double, shape{4, 3}, 8>(
         {{nullptr}, mid.data(), out.data(), saved_row.data(), nullptr, true, &masks});
     CHECK(std::equal(out.begin(), out.end(), y.flat().begin()));
