@@ -49,7 +49,7 @@ struct layer_run {
 // Checks a run in train() mode of a dropout whose draws zero groups of `group` consecutive values:
 // every value is 0 or its input times 1 / (1 - p) (computed in T, as the layer and PyTorch's
 // noise.div_(1 - p) do), one factor for the whole group, and the input's gradient is the output's
-// times output / input. Counts the groups dropped and the values that break either rule.
+// gradient times output / input. Counts the groups dropped and the values that break either rule.
 struct group_counts {
     std::size_t dropped = 0, wrong_values = 0, wrong_gradients = 0;
 };
