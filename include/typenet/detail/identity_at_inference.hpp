@@ -1,11 +1,13 @@
 // The common part of the layers that are the identity at inference and keep a probability for
 // training (Dropout, Dropout1d, Dropout2d, AlphaDropout, StochasticDepth): p checked in [0, 1] as PyTorch
-// and torchvision check it, no state, and a copy unless in place.
+// and torchvision check it, no state, and a copy unless in place. Then the training of those that
+// zero whole groups of values (group_dropout).
 #pragma once
 
 #include <array>
 #include <cstddef>
 
+#include "../backward.hpp"
 #include "../layer.hpp"
 #include "decimal.hpp"
 #include "fixed_string.hpp"
@@ -32,6 +34,39 @@ struct identity_at_inference {
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Self, T>, const T* in, T* out) {
         copy_if_distinct(in, out, N * In.numel());
+    }
+};
+
+// Training (backward.hpp) of a dropout whose random draw zeroes a group of consecutive values at
+// once, Self::group_size(in, n) of them (one value for Dropout, a channel for Dropout1d and
+// Dropout2d, a sample or the whole batch for StochasticDepth): each group is zeroed with
+// probability p, the others scaled by 1 / (1 - p), computed in T as PyTorch's noise.div_(1 - p).
+// With p = 1 everything is zeroed, as PyTorch and torchvision do. One factor per group (0 or the
+// scale) is kept for backward, which multiplies the gradient by it.
+template <class Self, fixed_string P>
+struct group_dropout : identity_at_inference<Self, P> {
+    template <class T>
+    static constexpr std::size_t saved_elements(shape in, std::size_t n) {
+        return n * in.numel() / Self::group_size(in, n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_propagate(const train_pass<Self, T>& p) {
+        constexpr std::size_t group = Self::group_size(In, N), groups = N * In.numel() / group;
+        if (!p.training || Self::p == 0) {
+            for (std::size_t g = 0; g < groups; ++g) p.saved[g] = T(1);
+        } else {
+            const T keep_scale = Self::p == 1 ? T(0) : T(1) / T(1 - Self::p);
+            for (std::size_t g = 0; g < groups; ++g) p.saved[g] = p.random->uniform() < Self::p ? T(0) : keep_scale;
+        }
+        for (std::size_t g = 0; g < groups; ++g)
+            for (std::size_t i = g * group; i < (g + 1) * group; ++i) p.out[i] = p.in[i] * p.saved[g];
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Self, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t group = Self::group_size(In, N), groups = N * In.numel() / group;
+        for (std::size_t g = 0; g < groups; ++g)
+            for (std::size_t i = g * group; i < (g + 1) * group; ++i) p.grad_in[i] = p.grad_out[i] * p.saved[g];
     }
 };
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
 
@@ -40,6 +41,13 @@ struct ChannelShuffle {
                 for (std::size_t j = 0; j < per_group; ++j)
                     detail::copy_values<plane>(in + (n * In[0] + g * per_group + j) * plane,
                                                out + (n * In[0] + j * Groups + g) * plane);
+    }
+
+    // Training (backward.hpp): the gradient shuffled back. Seen as [C / Groups, Groups, ...], the
+    // output is undone by the shuffle of C / Groups groups.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<ChannelShuffle, T>& p) {
+        if (p.grad_in) ChannelShuffle<In[0] / Groups>::template propagate<T, In, N>({nullptr}, p.grad_out, p.grad_in);
     }
 };
 

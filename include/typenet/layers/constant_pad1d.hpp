@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/fixed_string.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
@@ -51,6 +52,15 @@ struct ConstantPad1d : detail::identity_step<ConstantPad1d<Left, Right, Value>> 
             for (std::size_t i = 0; i < length; ++i) row[Left + i] = in[r * length + i];
             for (std::size_t i = 0; i < Right; ++i) row[Left + length + i] = T(value);
         }
+    }
+
+    // Training (backward.hpp): each row's gradient without its padding, which is constant.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<ConstantPad1d, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t length = In.back(), rows = N * In.numel() / length;
+        for (std::size_t r = 0; r < rows; ++r)
+            detail::copy_values<length>(p.grad_out + r * (Left + length + Right) + Left, p.grad_in + r * length);
     }
 
     // One step of a stream: the identity (see above), or refused.

@@ -11,37 +11,17 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../backward.hpp"
 #include "../detail/fixed_string.hpp"
 #include "../detail/identity_at_inference.hpp"
 
 namespace typenet {
 
 template <detail::fixed_string P = "0.5">
-struct Dropout : detail::identity_at_inference<Dropout<P>, P> {
+struct Dropout : detail::group_dropout<Dropout<P>, P> {
     static constexpr std::string_view type_name = "Dropout";
 
-    // Training: the mask (0 or 1 / (1 - p) per value) is kept for backward.
-    template <class T>
-    static constexpr std::size_t saved_elements(shape in, std::size_t n) {
-        return n * in.numel();
-    }
-    template <class T, shape In, std::size_t N>
-    static void train_propagate(const train_pass<Dropout, T>& p) {
-        constexpr std::size_t count = N * In.numel();
-        if (!p.training || Dropout::p == 0) {
-            for (std::size_t i = 0; i < count; ++i) p.saved[i] = T(1);
-        } else {
-            const T keep_scale = Dropout::p == 1 ? T(0) : T(1) / T(1 - Dropout::p);
-            for (std::size_t i = 0; i < count; ++i) p.saved[i] = p.random->uniform() < Dropout::p ? T(0) : keep_scale;
-        }
-        for (std::size_t i = 0; i < count; ++i) p.out[i] = p.in[i] * p.saved[i];
-    }
-    template <class T, shape In, std::size_t N>
-    static void backward(const backward_pass<Dropout, T>& p) {
-        if (p.grad_in)
-            for (std::size_t i = 0; i < N * In.numel(); ++i) p.grad_in[i] = p.grad_out[i] * p.saved[i];
-    }
+    // Training (detail::group_dropout): each value is drawn alone.
+    static constexpr std::size_t group_size(shape, std::size_t) { return 1; }
 };
 
 }  // namespace typenet

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../layer.hpp"
 
 namespace typenet {
@@ -38,6 +39,18 @@ struct LastStep {
         constexpr std::size_t step = In.numel() / In[0];
         for (std::size_t n = 0; n < N; ++n)
             for (std::size_t i = 0; i < step; ++i) out[n * step + i] = in[n * In.numel() + (In[0] - 1) * step + i];
+    }
+
+    // Training (backward.hpp): the gradient goes to the last step, the earlier steps get 0.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<LastStep, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t step = In.numel() / In[0];
+        for (std::size_t n = 0; n < N; ++n) {
+            T* sample = p.grad_in + n * In.numel();
+            for (std::size_t i = 0; i < (In[0] - 1) * step; ++i) sample[i] = T(0);
+            for (std::size_t i = 0; i < step; ++i) sample[(In[0] - 1) * step + i] = p.grad_out[n * step + i];
+        }
     }
 
     // Streaming: no memory; a step passes through.

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/key_padding.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
@@ -41,6 +42,13 @@ struct Mean {
         return d >= 1 && d < rank ? d - 1 : -1;
     }
 
+    // The values after the averaged dimension: [outer, size, inner] -> [outer, inner].
+    static constexpr std::size_t inner_size(shape in) {
+        std::size_t n = 1;
+        for (std::size_t i = std::size_t(reduced_dim(in)) + 1; i < in.rank; ++i) n *= in[i];
+        return n;
+    }
+
     static constexpr shape_check infer(shape in) {
         if (reduced_dim(in) < 0 || in.rank < 2)
             return fail("Mean: dim must name one of a sample's dimensions (counting the batch as 0), and a sample "
@@ -59,12 +67,7 @@ struct Mean {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Mean, T>, const T* in, T* out) {
-        constexpr std::size_t d = std::size_t(reduced_dim(In)), size = In[d];
-        constexpr std::size_t inner = [] {
-            std::size_t n = 1;
-            for (std::size_t i = d + 1; i < In.rank; ++i) n *= In[i];
-            return n;
-        }();
+        constexpr std::size_t d = std::size_t(reduced_dim(In)), size = In[d], inner = inner_size(In);
         constexpr std::size_t outer = N * In.numel() / (size * inner);
         if constexpr (reads_key_padding_mask) {
             // Over the valid positions only (outer is the sample); none valid gives 0 / 0, NaN, as
@@ -93,6 +96,20 @@ struct Mean {
                 for (std::size_t i = 0; i < inner; ++i) y[i] += x[k * inner + i];
             for (std::size_t i = 0; i < inner; ++i) y[i] /= T(size);
         }
+    }
+
+    // Training (backward.hpp): each averaged value gets the mean's gradient divided by the count.
+    // Not with a key padding mask, which Trainable does not take yet.
+    template <class T, shape In, std::size_t N>
+        requires(!reads_key_padding_mask)
+    static void backward(const backward_pass<Mean, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t size = In[std::size_t(reduced_dim(In))], inner = inner_size(In);
+        constexpr std::size_t outer = N * In.numel() / (size * inner);
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t k = 0; k < size; ++k)
+                for (std::size_t i = 0; i < inner; ++i)
+                    p.grad_in[(o * size + k) * inner + i] = p.grad_out[o * inner + i] / T(size);
     }
 };
 

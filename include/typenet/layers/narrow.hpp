@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../layer.hpp"
 
@@ -33,6 +34,13 @@ struct Narrow {
     }
     static constexpr std::size_t first(std::size_t size) {
         return std::size_t(Start < 0 ? Start + (long long)size : Start);
+    }
+
+    // The values after the narrowed dimension, which move together.
+    static constexpr std::size_t inner_size(shape in) {
+        std::size_t i = 1;
+        for (std::size_t k = sample_dim(in.rank) + 1; k < in.rank; ++k) i *= in[k];
+        return i;
     }
 
     static constexpr shape_check infer(shape in) {
@@ -66,15 +74,22 @@ struct Narrow {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<Narrow, T>, const T* in, T* out) {
-        constexpr std::size_t d = sample_dim(In.rank);
-        constexpr std::size_t inner = [] {
-            std::size_t i = 1;
-            for (std::size_t k = d + 1; k < In.rank; ++k) i *= In[k];
-            return i;
-        }();
+        constexpr std::size_t d = sample_dim(In.rank), inner = inner_size(In);
         constexpr std::size_t outer = N * In.numel() / (In[d] * inner);
         for (std::size_t o = 0; o < outer; ++o)
             detail::copy_values<Length * inner>(in + (o * In[d] + first(In[d])) * inner, out + o * Length * inner);
+    }
+
+    // Training (backward.hpp): the gradient goes back into the slice, the rest of the input gets 0.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Narrow, T>& p) {
+        if (!p.grad_in) return;
+        constexpr std::size_t d = sample_dim(In.rank), inner = inner_size(In);
+        constexpr std::size_t outer = N * In.numel() / (In[d] * inner);
+        for (std::size_t i = 0; i < N * In.numel(); ++i) p.grad_in[i] = T(0);
+        for (std::size_t o = 0; o < outer; ++o)
+            detail::copy_values<Length * inner>(p.grad_out + o * Length * inner,
+                                                p.grad_in + (o * In[d] + first(In[d])) * inner);
     }
 };
 
