@@ -27,7 +27,8 @@
 namespace typenet {
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct GRU : detail::recurrent<detail::cell_kind::gru, InputSize, HiddenSize, Options...> {
+struct GRU : detail::recurrent<detail::cell_kind::gru, InputSize, HiddenSize, Options...>,
+             detail::recurrent_training<GRU<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::bias, option_kind::batch_first,
                                         option_kind::dropout, option_kind::bidirectional, option_kind::returns),
                                    Options...>,

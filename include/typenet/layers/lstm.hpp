@@ -33,7 +33,8 @@
 namespace typenet {
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct LSTM : detail::recurrent<detail::cell_kind::lstm, InputSize, HiddenSize, Options...> {
+struct LSTM : detail::recurrent<detail::cell_kind::lstm, InputSize, HiddenSize, Options...>,
+              detail::recurrent_training<LSTM<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::bias, option_kind::batch_first,
                                         option_kind::dropout, option_kind::bidirectional, option_kind::proj_size,
                                         option_kind::returns),

@@ -34,7 +34,8 @@ constexpr cell_kind rnn_cell_kind() {
 }  // namespace detail
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct RNN : detail::recurrent<detail::rnn_cell_kind<Options...>(), InputSize, HiddenSize, Options...> {
+struct RNN : detail::recurrent<detail::rnn_cell_kind<Options...>(), InputSize, HiddenSize, Options...>,
+             detail::recurrent_training<RNN<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::nonlinearity, option_kind::bias,
                                         option_kind::batch_first, option_kind::dropout, option_kind::bidirectional,
                                         option_kind::returns),
