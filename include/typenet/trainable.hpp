@@ -3,7 +3,8 @@
 // gradients: one block laid out like the state block (gradient of entry e at e.offset), which
 // backward adds into (accumulating across calls, as PyTorch does) until zero_grad(). Everything
 // is allocated with the object, so a training step allocates nothing. It is a Model (load, save,
-// at<Key>(), set_requires_grad ...), and large: put it on the heap.
+// at<Key>(), set_requires_grad ...), and large: put it on the heap. Like a Model, it takes
+// Input<...> or Tokens<...> (token ids into an Embedding: docs/training.md).
 //
 //     using Net = typenet::Sequential<typenet::Linear<4, 8>, typenet::Tanh, typenet::Linear<8, 3>>;
 //     using M = typenet::Trainable<Net, typenet::Input<4>, float, 16>;

@@ -2,7 +2,7 @@
 // num_layers<>, bidirectional<>, batch_first<>, proj_size<>, nonlinearity<>, returns<> and dropout<>
 // are in options.hpp): their state_dict (PyTorch's keys and order), their shape rules, and one
 // cell step that both the whole-sequence forward pass and the streaming step run, so the two
-// agree to the last bit.
+// agree to the last bit; and their training (backpropagation through time).
 #pragma once
 
 #include <algorithm>
