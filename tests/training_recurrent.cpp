@@ -2,7 +2,8 @@
 // (training_support.hpp); the cases are reference/training_recurrent.py's GRADIENTS and TOKENS. Few,
 // small nets, each covering several options: stacked and bidirectional layers, proj_size, no bias,
 // the output sequence, h_n or c_n returned, a layer before (the recurrent layer's input gradient),
-// token ids into an Embedding with padding_idx and repeated ids.
+// a frozen LSTM, hidden 64 (the forward's blocks of input products), token ids into an Embedding
+// with padding_idx and repeated ids.
 #include "training_support.hpp"
 
 namespace {
@@ -16,6 +17,10 @@ TEST_CASE("LSTM gradients equal torch.autograd's") {
                Input<5, 4>, 3>("lstm_2layer_bidir_proj", {loss_kind::cross_entropy}, true);
     check_case<Sequential<Linear<3, 3>, LSTM<3, 4, num_layers<2>, bias<false>, returns<"c_n">>, Flatten, Linear<8, 2>>,
                Input<4, 3>, 3>("lstm_c_n_nobias", {loss_kind::mse}, true);
+    check_case<Sequential<Linear<3, 3>, LSTM<3, 4, num_layers<2>, bias<false>, returns<"c_n">>, Flatten, Linear<8, 2>>,
+               Input<4, 3>, 3>("lstm_c_n_nobias_frozen", {loss_kind::mse}, true, {"1"});
+    check_case<Sequential<LSTM<2, 64, bidirectional<true>, returns<"h_n">, batch_first<true>>, Flatten, Linear<128, 2>>,
+               Input<17, 2>, 2>("lstm_64_bidir", {loss_kind::cross_entropy}, true);
     check_case<Sequential<Linear<3, 3>, LSTM<3, 5, proj_size<2>, bidirectional<true>, returns<"h_n">>, Flatten,
                           Linear<4, 2>>,
                Input<4, 3>, 2>("lstm_h_n_proj_bidir", {loss_kind::cross_entropy}, true);

@@ -29,6 +29,16 @@ GRADIENTS = {
     "lstm_c_n_nobias": (lambda: nn.Sequential(nn.Linear(3, 3), LSTM(3, 4, num_layers=2, bias=False, returns="c_n"),
                                               nn.Flatten(), nn.Linear(8, 2)),
                         (4, 3), 3, ("mse",), "train", []),
+    # The same net, the LSTM frozen: no parameter gradients, the input's gradient still.
+    "lstm_c_n_nobias_frozen": (lambda: nn.Sequential(nn.Linear(3, 3), LSTM(3, 4, num_layers=2, bias=False,
+                                                                           returns="c_n"),
+                                                     nn.Flatten(), nn.Linear(8, 2)),
+                               (4, 3), 3, ("mse",), "train", ["1."]),
+    # Hidden 64: the forward computes the input products of 16 steps at once (recurrent.hpp's
+    # separate_input); 17 steps, a whole block and one more, both ways.
+    "lstm_64_bidir": (lambda: nn.Sequential(LSTM(2, 64, bidirectional=True, returns="h_n", batch_first=True),
+                                            nn.Flatten(), nn.Linear(128, 2)),
+                      (17, 2), 2, CE, "train", []),
     "lstm_h_n_proj_bidir": (lambda: nn.Sequential(nn.Linear(3, 3), LSTM(3, 5, proj_size=2, bidirectional=True,
                                                                         returns="h_n"),
                                                   nn.Flatten(), nn.Linear(4, 2)),
