@@ -428,7 +428,7 @@ struct recurrent {
     // For each sample, layers from the last down, each direction from its last step back to its
     // first: the step's pre-activations are recomputed from its input, h and c before it (saved),
     // then PyTorch's derivatives of the formulas of cell_step:
-    //   RNN:  da = dh tanh'(a) (1 - h^2) or dh [a > 0]
+    //   RNN:  da = dh (1 - tanh(a)^2), or dh where a > 0 (relu)
     //   LSTM: (projection: dW_hr += dh ht^T, dht = W_hr^T dh, ht = o tanh(c)); do = dht tanh(c),
     //         dc = dc_next + dht o (1 - tanh(c)^2), di = dc g, df = dc c_prev, dg = dc i,
     //         dc_prev = dc f, through sigmoid' = s (1 - s) and tanh' = 1 - t^2
