@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <typenet/adam.hpp>
@@ -72,9 +73,12 @@ errors run_case(const std::string& name, const loss_spec& loss, bool train, std:
     auto x = std::make_unique<typename M::template batch_input_type<B>>();
     auto y = std::make_unique<typename M::template batch_output_type<B>>();
     auto grad = std::make_unique<typename M::template batch_output_type<B>>();
-    const std::vector<double> input = read_values<double>(name + ".input.bin");
+    // A Tokens<...> input (an Embedding first) reads int64 ids, others float64 values.
+    using element = typename M::input_element;
+    using stored = std::conditional_t<std::is_integral_v<element>, std::int64_t, double>;
+    const std::vector<stored> input = read_values<stored>(name + ".input.bin");
     REQUIRE(input.size() == x->size);
-    for (std::size_t i = 0; i < input.size(); ++i) x->elements[i] = T(input[i]);
+    for (std::size_t i = 0; i < input.size(); ++i) x->elements[i] = element(input[i]);
     model->forward(*x, *y);
     const T value = loss_and_gradient<T>(loss, *y, *grad, name);
     model->backward(*grad);

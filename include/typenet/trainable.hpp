@@ -3,7 +3,8 @@
 // gradients: one block laid out like the state block (gradient of entry e at e.offset), which
 // backward adds into (accumulating across calls, as PyTorch does) until zero_grad(). Everything
 // is allocated with the object, so a training step allocates nothing. It is a Model (load, save,
-// at<Key>(), set_requires_grad ...), and large: put it on the heap.
+// at<Key>(), set_requires_grad ...), and large: put it on the heap. Like a Model, it takes
+// Input<...> or Tokens<...> (token ids into an Embedding: docs/training.md).
 //
 //     using Net = typenet::Sequential<typenet::Linear<4, 8>, typenet::Tanh, typenet::Linear<8, 3>>;
 //     using M = typenet::Trainable<Net, typenet::Input<4>, float, 16>;
@@ -56,8 +57,6 @@ public:
     using model_type::state_bytes;
     using model_type::state_dict;
 
-    static_assert(std::is_same_v<typename model_type::input_element, T>,
-                  "typenet::Trainable: training from token ids (Tokens<...>, an Embedding) is not supported yet");
     static_assert(!model_type::takes_key_padding_mask,
                   "typenet::Trainable: training a network with key_padding_mask<true> is not supported yet");
 
@@ -147,12 +146,17 @@ private:
         return c;
     }
 
+    // A Tokens<...> input's ids become scalars, as in Model (model.hpp): the network, an Embedding
+    // first, reads them as T; no gradient flows into them.
     template <std::size_t B>
-    void record(const T* in, T* out) {
+    void record(const typename model_type::input_element* in, T* out) {
         static_assert(detail::tape_of<Net, T, input_shape, B> <= tape_elements &&
                       detail::train_scratch_of<Net, T, input_shape, B> <= train_scratch_elements);
         constexpr std::size_t in_size = B * input_shape.numel(), out_size = B * output_shape.numel();
-        std::memcpy(input_, in, in_size * sizeof(T));
+        if constexpr (std::is_same_v<typename model_type::input_element, T>)
+            std::memcpy(input_, in, in_size * sizeof(T));
+        else
+            detail::token_ids<T, input_shape.numel()>(in, input_, B);
         recorded_samples_ = 0;
         recorded_training_ = training_;
         detail::train_forward_module<Net, T, input_shape, B>(context(), this->mutable_parameters(), input_, tape_,

@@ -2,15 +2,18 @@
 // num_layers<>, bidirectional<>, batch_first<>, proj_size<>, nonlinearity<>, returns<> and dropout<>
 // are in options.hpp): their state_dict (PyTorch's keys and order), their shape rules, and one
 // cell step that both the whole-sequence forward pass and the streaming step run, so the two
-// agree to the last bit.
+// agree to the last bit; and their training (backpropagation through time).
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
+#include "../backward.hpp"
 #include "../layer.hpp"
 #include "../math.hpp"
 #include "../options.hpp"
@@ -324,17 +327,25 @@ struct recurrent {
         for (std::size_t n = 0; n < N; ++n) {
             const T* x = in + n * In.numel();
             T* y = out + n * out_numel;
-            run_layers<T, steps, 0>(params.base, x, y, buffers, h, c, gi);
+            run_layers<T, steps, 0, false>(params.base, x, y, buffers, h, c, gi, nullptr);
         }
     }
 
-    template <class T, std::size_t Steps, std::size_t L>
+    // Save (the training forward): every layer's output sequence and every step's c go to `saved`
+    // (saved_elements below), for the backward pass.
+    template <class T, std::size_t Steps, std::size_t L, bool Save>
     [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h,
-                                                  T* c, T* gi) {
+                                                  T* c, T* gi, T* saved) {
         constexpr std::size_t width = directions * H_out;
         constexpr std::size_t in_width = layer_input(L);
         // The last layer writes the output sequence straight into y when that is what is returned.
-        T* seq = (L + 1 == layers && returned == rnn_output::output) ? y : buffers[L % 2];
+        T* seq = Save ? saved + L * Steps * width
+                      : (L + 1 == layers && returned == rnn_output::output) ? y : buffers[L % 2];
+        [[maybe_unused]] auto save_c = [&](std::size_t d, std::size_t t) {
+            if constexpr (Save && has_cell_state)
+                for (std::size_t i = 0; i < H; ++i)
+                    saved[layers * Steps * width + ((L * directions + d) * Steps + t) * H + i] = c[i];
+        };
         for (std::size_t d = 0; d < directions; ++d) {
             const cell_weights<T> w = weights_of<T>(base, L, d);
             for (std::size_t i = 0; i < H_out; ++i) h[i] = T(0);
@@ -355,6 +366,7 @@ struct recurrent {
                         const std::size_t t = d == 0 ? s0 + k : Steps - 1 - s0 - k;
                         cell_step_from<T>(w, gi + (t - first) * GH, h, c);
                         for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+                        save_c(d, t);
                     }
                 }
             } else {
@@ -362,6 +374,7 @@ struct recurrent {
                     const std::size_t t = d == 0 ? s : Steps - 1 - s;
                     cell_step_of_layer<T, L>(w, x + t * in_width, h, c);
                     for (std::size_t i = 0; i < H_out; ++i) seq[t * width + d * H_out + i] = h[i];
+                    save_c(d, t);
                 }
             }
             if constexpr (returned == rnn_output::h_n)
@@ -369,7 +382,216 @@ struct recurrent {
             if constexpr (returned == rnn_output::c_n)
                 for (std::size_t i = 0; i < H; ++i) y[(L * directions + d) * H + i] = c[i];
         }
-        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1>(base, seq, y, buffers, h, c, gi);
+        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1, Save>(base, seq, y, buffers, h, c, gi, saved);
+        if constexpr (Save && L + 1 == layers && returned == rnn_output::output)
+            for (std::size_t i = 0; i < Steps * width; ++i) y[i] = seq[i];
+    }
+
+    // Training (backward.hpp): backpropagation through time. The training forward is the
+    // whole-sequence pass above (the same bits), keeping every layer's output sequence and, for an
+    // LSTM, every step's c: per sample, [layers][T][D * H_out] then [layers][D][T][H].
+    static constexpr double dropout_p = option_t<option_kind::dropout, typenet::dropout<"0">, Options...>::value;
+    static constexpr std::size_t saved_per_sample(shape in) {
+        return layers * in[0] * (directions * H_out + (has_cell_state ? directions * H : 0));
+    }
+    template <class T>
+    static constexpr std::size_t saved_elements(shape in, std::size_t n) {
+        return n * saved_per_sample(in);
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_sequence(const std::byte* base, const T* in, T* out, T* saved, T* scratch) {
+        static_assert(dropout_p == 0 || layers == 1,
+                      "typenet::Trainable: a recurrent layer with dropout<> between its layers (num_layers > 1) "
+                      "cannot train yet: typenet's forward pass has no dropout there. Use dropout<\"0\"> (or a "
+                      "single layer) to train it.");
+        constexpr std::size_t steps = In[0];
+        constexpr std::size_t sequence = aligned_elements(steps * directions * H_out, sizeof(T));
+        T* buffers[2] = {scratch, scratch + sequence};
+        T* h = scratch + 2 * sequence;
+        T* c = h + aligned_elements(H_out, sizeof(T));
+        T* gi = c + aligned_elements(H, sizeof(T));
+        constexpr std::size_t out_numel = infer(In).output.numel();
+        for (std::size_t n = 0; n < N; ++n)
+            run_layers<T, steps, 0, true>(base, in + n * In.numel(), out + n * out_numel, buffers, h, c, gi,
+                                          saved + n * saved_per_sample(In));
+    }
+
+    // Backward scratch: the gradients of one layer's output sequence and of its input sequence,
+    // then one step's vectors.
+    static constexpr std::size_t widest = InputSize > directions * H_out ? InputSize : directions * H_out;
+    static constexpr std::size_t step_vectors = 4 * GH + 3 * H_out + 4 * H;
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t) {
+        return 2 * in[0] * widest + step_vectors;
+    }
+
+    // For each sample, layers from the last down, each direction from its last step back to its
+    // first: the step's pre-activations are recomputed from its input, h and c before it (saved),
+    // then PyTorch's derivatives of the formulas of cell_step:
+    //   RNN:  da = dh (1 - tanh(a)^2), or dh where a > 0 (relu)
+    //   LSTM: (projection: dW_hr += dh ht^T, dht = W_hr^T dh, ht = o tanh(c)); do = dht tanh(c),
+    //         dc = dc_next + dht o (1 - tanh(c)^2), di = dc g, df = dc c_prev, dg = dc i,
+    //         dc_prev = dc f, through sigmoid' = s (1 - s) and tanh' = 1 - t^2
+    //   GRU:  dn = dh (1 - z), dz = dh (h_prev - n), dh_prev = dh z + W_hh^T dgh; dn through tanh
+    //         gives the input's n-gradient and, times r, the hidden's (b_hn inside); dr = that times
+    //         (W_hn h + b_hn)
+    // The gradients of the input product dgi and the hidden product dgh (equal but for GRU's n) give
+    // dW_ih += dgi x^T, dW_hh += dgh h_prev^T, the biases += dgi, dgh, dx = W_ih^T dgi and the next
+    // (earlier) step's dh = W_hh^T dgh.
+    template <class T, shape In, std::size_t N>
+    static void backward_sequence(const std::byte* base, std::byte* grads, const T* in, const T* grad_out,
+                                  T* grad_in, const T* saved, T* scratch) {
+        constexpr std::size_t steps = In[0], width = directions * H_out;
+        constexpr std::size_t out_numel = infer(In).output.numel();
+        T* dseq = scratch;                   // dL/d(this layer's output sequence)
+        T* dx = scratch + steps * widest;    // dL/d(its input sequence)
+        T* gi = dx + steps * widest;         // W_ih x + b_ih
+        T* gh = gi + GH;                     // W_hh h_prev + b_hh
+        T* dgi = gh + GH;
+        T* dgh = dgi + GH;
+        T* dh = dgh + GH;                    // dL/dh of the step
+        T* dh_next = dh + H_out;             // dL/dh_prev, from the step after (in processing order)
+        T* zero_h = dh_next + H_out;
+        T* dc_next = zero_h + H_out;
+        T* zero_c = dc_next + H;
+        T* ht = zero_c + H;                  // LSTM: o tanh(c) before the projection
+        T* dht = ht + H;
+        for (std::size_t i = 0; i < H_out; ++i) zero_h[i] = T(0);
+        for (std::size_t i = 0; i < H; ++i) zero_c[i] = T(0);
+        for (std::size_t n = 0; n < N; ++n) {
+            const T* g_out = grad_out + n * out_numel;
+            const T* seqs = saved + n * saved_per_sample(In);
+            const T* cells = seqs + layers * steps * width;
+            for (std::size_t i = 0; i < steps * width; ++i)
+                dseq[i] = returned == rnn_output::output ? g_out[i] : T(0);
+            for (std::size_t l = layers; l-- > 0;) {
+                const std::size_t in_width = layer_input(l);
+                const T* x = l == 0 ? in + n * In.numel() : seqs + (l - 1) * steps * width;
+                const T* seq = seqs + l * steps * width;
+                T* dxl = l > 0 ? dx : grad_in ? grad_in + n * In.numel() : nullptr;
+                if (dxl)
+                    for (std::size_t i = 0; i < steps * in_width; ++i) dxl[i] = T(0);
+                for (std::size_t d = 0; d < directions; ++d) {
+                    const cell_weights<T> w = weights_of<T>(base, l, d);
+                    // The gradient block is laid out like the state block.
+                    cell_weights<T> gw{};
+                    if (grads) gw = weights_of<T>(grads, l, d);
+                    auto writable = [](const T* p) { return const_cast<T*>(p); };
+                    for (std::size_t i = 0; i < H_out; ++i)
+                        dh_next[i] = returned == rnn_output::h_n ? g_out[(l * directions + d) * H_out + i] : T(0);
+                    for (std::size_t i = 0; i < H; ++i)
+                        dc_next[i] = returned == rnn_output::c_n ? g_out[(l * directions + d) * H + i] : T(0);
+                    for (std::size_t s = steps; s-- > 0;) {
+                        const std::size_t t = d == 0 ? s : steps - 1 - s;
+                        const std::size_t before = d == 0 ? t - 1 : t + 1;  // the step before, if s > 0
+                        const T* xt = x + t * in_width;
+                        const T* h_prev = s == 0 ? zero_h : seq + before * width + d * H_out;
+                        [[maybe_unused]] const T* c_prev =
+                            s == 0 || !has_cell_state ? zero_c : cells + ((l * directions + d) * steps + before) * H;
+                        [[maybe_unused]] const T* c_t =
+                            has_cell_state ? cells + ((l * directions + d) * steps + t) * H : zero_c;
+                        for (std::size_t r = 0; r < GH; ++r) {
+                            T a = has_bias ? w.b_ih[r] : T(0), b = has_bias ? w.b_hh[r] : T(0);
+                            for (std::size_t k = 0; k < in_width; ++k) a += w.w_ih[r * in_width + k] * xt[k];
+                            for (std::size_t k = 0; k < H_out; ++k) b += w.w_hh[r * H_out + k] * h_prev[k];
+                            gi[r] = a;
+                            gh[r] = b;
+                        }
+                        for (std::size_t i = 0; i < H_out; ++i) dh[i] = dseq[t * width + d * H_out + i] + dh_next[i];
+                        cell_backward<T>(w, gw.w_hr ? writable(gw.w_hr) : nullptr, gi, gh, h_prev, c_prev, c_t, dh,
+                                         dgi, dgh, dh_next, dc_next, ht, dht);
+                        if (grads) {
+                            T* gw_ih = writable(gw.w_ih);
+                            T* gw_hh = writable(gw.w_hh);
+                            for (std::size_t r = 0; r < GH; ++r) {
+                                for (std::size_t k = 0; k < in_width; ++k) gw_ih[r * in_width + k] += dgi[r] * xt[k];
+                                for (std::size_t k = 0; k < H_out; ++k) gw_hh[r * H_out + k] += dgh[r] * h_prev[k];
+                            }
+                            if constexpr (has_bias)
+                                for (std::size_t r = 0; r < GH; ++r) {
+                                    writable(gw.b_ih)[r] += dgi[r];
+                                    writable(gw.b_hh)[r] += dgh[r];
+                                }
+                        }
+                        if (dxl)
+                            for (std::size_t r = 0; r < GH; ++r)
+                                for (std::size_t k = 0; k < in_width; ++k)
+                                    dxl[t * in_width + k] += w.w_ih[r * in_width + k] * dgi[r];
+                        // dh_next holds GRU's direct term dh z (cell_backward), else zero.
+                        for (std::size_t r = 0; r < GH; ++r)
+                            for (std::size_t k = 0; k < H_out; ++k) dh_next[k] += w.w_hh[r * H_out + k] * dgh[r];
+                    }
+                }
+                if (l > 0) std::swap(dseq, dx);
+            }
+        }
+    }
+
+    // One step's gradients of its pre-activations (dgi, dgh) from dh (and dc_next); sets dh_next to
+    // GRU's direct term (else zero) and dc_next to dL/dc_prev.
+    template <class T>
+    static void cell_backward(const cell_weights<T>& w, T* grad_w_hr, const T* gi, const T* gh, const T* h_prev,
+                              const T* c_prev, const T* c_t, const T* dh, T* dgi, T* dgh, T* dh_next, T* dc_next,
+                              T* ht, T* dht) {
+        auto sigmoid = [](T v) { return T(1) / (T(1) + std::exp(-v)); };
+        for (std::size_t i = 0; i < H_out; ++i) dh_next[i] = T(0);
+        if constexpr (Cell == cell_kind::rnn_tanh || Cell == cell_kind::rnn_relu) {
+            (void)w, (void)grad_w_hr, (void)h_prev, (void)c_prev, (void)c_t, (void)ht, (void)dht;
+            for (std::size_t j = 0; j < H; ++j) {
+                const T a = gi[j] + gh[j];
+                T da;
+                if constexpr (Cell == cell_kind::rnn_tanh) {
+                    const T y = std::tanh(a);
+                    da = dh[j] * (T(1) - y * y);
+                } else {
+                    da = a > T(0) ? dh[j] : T(0);
+                }
+                dgi[j] = dgh[j] = da;
+            }
+        } else if constexpr (Cell == cell_kind::gru) {
+            (void)w, (void)grad_w_hr, (void)c_prev, (void)c_t, (void)ht, (void)dht;
+            for (std::size_t j = 0; j < H; ++j) {
+                const T r = sigmoid(gi[j] + gh[j]);
+                const T z = sigmoid(gi[H + j] + gh[H + j]);
+                const T n = std::tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+                const T dn = dh[j] * (T(1) - z) * (T(1) - n * n);
+                const T dz = dh[j] * (h_prev[j] - n) * z * (T(1) - z);
+                const T dr = dn * gh[2 * H + j] * r * (T(1) - r);
+                dgi[j] = dgh[j] = dr;
+                dgi[H + j] = dgh[H + j] = dz;
+                dgi[2 * H + j] = dn;
+                dgh[2 * H + j] = dn * r;
+                dh_next[j] = dh[j] * z;
+            }
+        } else {
+            (void)h_prev;
+            for (std::size_t j = 0; j < H; ++j) ht[j] = sigmoid(gi[3 * H + j] + gh[3 * H + j]) * std::tanh(c_t[j]);
+            if constexpr (projection != 0) {
+                for (std::size_t j = 0; j < H; ++j) dht[j] = T(0);
+                for (std::size_t k = 0; k < H_out; ++k)
+                    for (std::size_t j = 0; j < H; ++j) {
+                        dht[j] += w.w_hr[k * H + j] * dh[k];
+                        if (grad_w_hr) grad_w_hr[k * H + j] += dh[k] * ht[j];
+                    }
+            } else {
+                (void)grad_w_hr;
+                for (std::size_t j = 0; j < H; ++j) dht[j] = dh[j];
+            }
+            for (std::size_t j = 0; j < H; ++j) {
+                const T i_gate = sigmoid(gi[j] + gh[j]);
+                const T f_gate = sigmoid(gi[H + j] + gh[H + j]);
+                const T g_gate = std::tanh(gi[2 * H + j] + gh[2 * H + j]);
+                const T o_gate = sigmoid(gi[3 * H + j] + gh[3 * H + j]);
+                const T tc = std::tanh(c_t[j]);
+                const T dc = dc_next[j] + dht[j] * o_gate * (T(1) - tc * tc);
+                dgi[j] = dc * g_gate * i_gate * (T(1) - i_gate);
+                dgi[H + j] = dc * c_prev[j] * f_gate * (T(1) - f_gate);
+                dgi[2 * H + j] = dc * i_gate * (T(1) - g_gate * g_gate);
+                dgi[3 * H + j] = dht[j] * tc * o_gate * (T(1) - o_gate);
+                dc_next[j] = dc * f_gate;
+            }
+            for (std::size_t r = 0; r < GH; ++r) dgh[r] = dgi[r];
+        }
     }
 
     // Streaming (stream.hpp): one time step [input_size] -> [H_out]; the state is h then c of
@@ -412,6 +634,21 @@ struct recurrent {
         if constexpr (L + 1 < layers) step_layers<T, L + 1>(base, state, h, out);
         else
             for (std::size_t i = 0; i < H_out; ++i) out[i] = h[i];
+    }
+};
+
+// What RNN, LSTM and GRU (Self) declare for training (backward.hpp), through recurrent's
+// train_sequence and backward_sequence.
+template <class Self>
+struct recurrent_training {
+    template <class T, shape In, std::size_t N>
+    static void train_propagate(const train_pass<Self, T>& p) {
+        Self::template train_sequence<T, In, N>(p.state.base, p.in, p.out, p.saved, p.scratch);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Self, T>& p) {
+        Self::template backward_sequence<T, In, N>(p.params.base, p.grads.base, p.in, p.grad_out, p.grad_in, p.saved,
+                                                   p.scratch);
     }
 };
 

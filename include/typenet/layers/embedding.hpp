@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/decimal.hpp"
 #include "../detail/fixed_string.hpp"
 #include "../detail/kernels/common.hpp"
@@ -104,6 +105,24 @@ struct Embedding {
         const T* weight = params.template get<0>();
         for (std::size_t i = 0; i < N * count; ++i)
             detail::copy_values<EmbeddingDim>(weight + std::size_t(ids[i]) * EmbeddingDim, out + i * EmbeddingDim);
+    }
+
+    // Training (backward.hpp): the weight's gradient gains, in the row of each id, that id's row of
+    // dL/d(output) (ids may repeat); padding_idx's row gains nothing, as in PyTorch. Ids have no
+    // gradient: dL/d(ids) is zero.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Embedding, T>& p) {
+        if (p.grads) {
+            T* grad = p.grads.template get<0>();
+            for (std::size_t i = 0; i < N * In.numel(); ++i) {
+                const std::size_t id = std::size_t(p.in[i]);
+                if (has_padding_idx && (long long)id == padding_index) continue;
+                for (std::size_t j = 0; j < EmbeddingDim; ++j)
+                    grad[id * EmbeddingDim + j] += p.grad_out[i * EmbeddingDim + j];
+            }
+        }
+        if (p.grad_in)
+            for (std::size_t i = 0; i < N * In.numel(); ++i) p.grad_in[i] = T(0);
     }
 };
 

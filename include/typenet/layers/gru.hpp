@@ -5,7 +5,8 @@
 // A sample is [T, input_size], time first, T known at compile time; batch_first<> only says how the
 // PyTorch twin is called (a typenet sample is always a contiguous [T, features]). The layer returns
 // PyTorch's `output`, [T, D * hidden_size] (D = 2 when bidirectional); returns<"h_n"> gives h_n,
-// [D * num_layers, hidden_size]. h_0 is zero. dropout<> (training only) is accepted and ignored.
+// [D * num_layers, hidden_size]. h_0 is zero. dropout<> (between layers, training only) is accepted
+// and ignored; a Trainable refuses it with num_layers > 1 (docs/training.md).
 //
 //     using A = typenet::GRU<4, 8>;                                                  // nn.GRU(4, 8)
 //     using B = typenet::GRU<4, 8, typenet::num_layers<2>, typenet::bias<false>>;   // nn.GRU(4, 8, 2, bias=False)
@@ -15,7 +16,8 @@
 //     static_assert(C::infer({50, 4}).output == typenet::shape{2, 8});
 //
 // It runs one step at a time in a Stream (stream.hpp) unless bidirectional: its state is h of every
-// layer. The whole-sequence forward pass runs the same step, so both give the same bits.
+// layer. The whole-sequence forward pass runs the same step, so both give the same bits. It trains
+// (backpropagation through time, detail/recurrent.hpp).
 #pragma once
 
 #include <cstddef>
@@ -27,7 +29,8 @@
 namespace typenet {
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct GRU : detail::recurrent<detail::cell_kind::gru, InputSize, HiddenSize, Options...> {
+struct GRU : detail::recurrent<detail::cell_kind::gru, InputSize, HiddenSize, Options...>,
+             detail::recurrent_training<GRU<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::bias, option_kind::batch_first,
                                         option_kind::dropout, option_kind::bidirectional, option_kind::returns),
                                    Options...>,

@@ -6,8 +6,9 @@
 // load the same weights. The layer returns PyTorch's `output`, [T, D * H_out] (D = 2 when
 // bidirectional, H_out = proj_size or hidden_size); returns<"h_n"> gives h_n, [D * num_layers, H_out],
 // and returns<"c_n"> gives c_n, [D * num_layers, hidden_size], each sample's own as PyTorch's
-// h_n[:, b, :]. h_0 and c_0 are zero, as when PyTorch is called without them. dropout<> (training
-// only) is accepted and ignored.
+// h_n[:, b, :]. h_0 and c_0 are zero, as when PyTorch is called without them. dropout<> (between
+// layers, training only) is accepted and ignored; a Trainable refuses it with num_layers > 1
+// (docs/training.md).
 //
 //     using A = typenet::LSTM<16, 32>;                                   // nn.LSTM(16, 32)
 //     // nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)
@@ -21,7 +22,8 @@
 //     static_assert(C::state[4].name == "weight_hr_l0");
 //
 // It runs one step at a time in a Stream (stream.hpp) unless bidirectional: its state is h and c of
-// every layer. The whole-sequence forward pass runs the same step, so both give the same bits.
+// every layer. The whole-sequence forward pass runs the same step, so both give the same bits. It
+// trains (backpropagation through time, detail/recurrent.hpp).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +35,8 @@
 namespace typenet {
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct LSTM : detail::recurrent<detail::cell_kind::lstm, InputSize, HiddenSize, Options...> {
+struct LSTM : detail::recurrent<detail::cell_kind::lstm, InputSize, HiddenSize, Options...>,
+              detail::recurrent_training<LSTM<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::bias, option_kind::batch_first,
                                         option_kind::dropout, option_kind::bidirectional, option_kind::proj_size,
                                         option_kind::returns),

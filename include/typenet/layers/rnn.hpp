@@ -4,7 +4,8 @@
 // A sample is [T, input_size], time first, T known at compile time; batch_first<> only says how the
 // PyTorch twin is called (a typenet sample is always a contiguous [T, features]). The layer returns
 // PyTorch's `output`, [T, D * hidden_size] (D = 2 when bidirectional); returns<"h_n"> gives h_n,
-// [D * num_layers, hidden_size]. h_0 is zero. dropout<> (training only) is accepted and ignored.
+// [D * num_layers, hidden_size]. h_0 is zero. dropout<> (between layers, training only) is accepted
+// and ignored; a Trainable refuses it with num_layers > 1 (docs/training.md).
 //
 //     using A = typenet::RNN<3, 10>;                                          // nn.RNN(3, 10)
 //     using B = typenet::RNN<3, 10, typenet::nonlinearity<"relu">, typenet::num_layers<3>>;
@@ -12,7 +13,8 @@
 //     static_assert(B::state.size() == 12 && B::state[11].name == "bias_hh_l2");
 //
 // It runs one step at a time in a Stream (stream.hpp) unless bidirectional: its state is h of every
-// layer. The whole-sequence forward pass runs the same step, so both give the same bits.
+// layer. The whole-sequence forward pass runs the same step, so both give the same bits. It trains
+// (backpropagation through time, detail/recurrent.hpp).
 #pragma once
 
 #include <cstddef>
@@ -34,7 +36,8 @@ constexpr cell_kind rnn_cell_kind() {
 }  // namespace detail
 
 template <std::size_t InputSize, std::size_t HiddenSize, class... Options>
-struct RNN : detail::recurrent<detail::rnn_cell_kind<Options...>(), InputSize, HiddenSize, Options...> {
+struct RNN : detail::recurrent<detail::rnn_cell_kind<Options...>(), InputSize, HiddenSize, Options...>,
+             detail::recurrent_training<RNN<InputSize, HiddenSize, Options...>> {
     static_assert(options_accepted<void(option_kind::num_layers, option_kind::nonlinearity, option_kind::bias,
                                         option_kind::batch_first, option_kind::dropout, option_kind::bidirectional,
                                         option_kind::returns),
