@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
 #include "conv_transpose2d.hpp"
@@ -105,6 +106,18 @@ struct ConvTranspose1d {
     static void propagate(layer_params<ConvTranspose1d, T> params, const T* in, T* out, T* scratch) {
         conv_transpose2d::template propagate<T, as_2d(In), N>(layer_params<conv_transpose2d, T>{params.base}, in, out,
                                                               scratch);
+    }
+
+    // Training (backward.hpp): ConvTranspose2d's over [C, 1, L].
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t n) {
+        return conv_transpose2d::template backward_scratch_elements<T>(as_2d(in), n);
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<ConvTranspose1d, T>& p) {
+        conv_transpose2d::template backward<T, as_2d(In), N>(backward_pass<conv_transpose2d, T>{
+            layer_params<conv_transpose2d, T>{p.params.base}, layer_state<conv_transpose2d, T>{p.grads.base}, p.in,
+            p.out, p.grad_out, p.grad_in, p.saved, p.scratch, p.training});
     }
 };
 

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/gemm.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../detail/kernels/simd.hpp"
@@ -155,7 +156,84 @@ struct ConvTranspose2d {
             propagate_samples<T, In, N % G>(params, transposed, in + n * in_size, out + n * out_size, work);
     }
 
+    // Training (backward.hpp). The layer is the input's gradient of the convolution with the same
+    // weight, stride, padding, dilation and groups (`gradient_conv`, from OutChannels to
+    // InChannels), so its own gradients are that convolution's: dL/dx is gradient_conv applied to
+    // dL/dy, and dL/dweight is gradient_conv's weight gradient with dL/dy as its input and x as its
+    // output's gradient. When output_padding reaches a whole stride (possible with a larger
+    // dilation), gradient_conv's output would be longer than x: plain loops then.
+    using gradient_conv = Conv2d<OutChannels, InChannels, KernelSize, typenet::stride<stride_h, stride_w>,
+                                 typenet::padding<padding_h, padding_w>, typenet::dilation<dilation_h, dilation_w>,
+                                 typenet::groups<groups>, bias<false>>;
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t n) {
+        const shape out = infer(in).output;
+        return std::max(gradient_conv::template scratch_elements<T>(out, n),
+                        gradient_conv::template backward_scratch_elements<T>(out, n));
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<ConvTranspose2d, T>& p) {
+        constexpr shape Out = infer(In).output;
+        constexpr std::size_t out_pixels = Out[1] * Out[2];
+        if constexpr (has_bias) {
+            if (p.grads) {
+                T* db = p.grads.template get<1>();
+                for (std::size_t n = 0; n < N; ++n)
+                    for (std::size_t oc = 0; oc < OutChannels; ++oc) {
+                        const T* dy = p.grad_out + (n * OutChannels + oc) * out_pixels;
+                        T sum = 0;
+                        for (std::size_t i = 0; i < out_pixels; ++i) sum += dy[i];
+                        db[oc] += sum;
+                    }
+            }
+        }
+        if constexpr (gradient_conv::infer(Out).output == In) {
+            if (p.grad_in)
+                gradient_conv::template propagate<T, Out, N>(layer_params<gradient_conv, T>{p.params.base}, p.grad_out,
+                                                             p.grad_in, p.scratch);
+            if (p.grads)
+                gradient_conv::template backward<T, Out, N>(backward_pass<gradient_conv, T>{
+                    layer_params<gradient_conv, T>{p.params.base}, layer_state<gradient_conv, T>{p.grads.base},
+                    p.grad_out, p.in, p.in, nullptr, nullptr, p.scratch, p.training});
+        } else {
+            backward_loops<T, In, Out, N>(p);
+        }
+    }
+
 private:
+    template <class T, shape In, shape Out, std::size_t N>
+    static void backward_loops(const backward_pass<ConvTranspose2d, T>& p) {
+        constexpr std::size_t H = In[1], W = In[2], OH = Out[1], OW = Out[2], group_out = OutChannels / groups;
+        const T* weight = p.params.template get<0>();
+        T* dweight = p.grads ? p.grads.template get<0>() : nullptr;
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t ic = 0; ic < InChannels; ++ic) {
+                const std::size_t g = ic / group_in;
+                for (std::size_t ih = 0; ih < H; ++ih)
+                    for (std::size_t iw = 0; iw < W; ++iw) {
+                        const T x = p.in[((n * InChannels + ic) * H + ih) * W + iw];
+                        T sum = 0;
+                        for (std::size_t o = 0; o < group_out; ++o) {
+                            const T* dy = p.grad_out + (n * OutChannels + g * group_out + o) * OH * OW;
+                            const std::size_t w0 = (ic * group_out + o) * kernel_h * kernel_w;
+                            for (std::size_t kh = 0; kh < kernel_h; ++kh) {
+                                // The output row ih * stride + kh * dilation - padding, if inside.
+                                const std::size_t row = ih * stride_h + kh * dilation_h;
+                                if (row < padding_h || row - padding_h >= OH) continue;
+                                for (std::size_t kw = 0; kw < kernel_w; ++kw) {
+                                    const std::size_t column = iw * stride_w + kw * dilation_w;
+                                    if (column < padding_w || column - padding_w >= OW) continue;
+                                    const T d = dy[(row - padding_h) * OW + column - padding_w];
+                                    sum += weight[w0 + kh * kernel_w + kw] * d;
+                                    if (dweight) dweight[w0 + kh * kernel_w + kw] += x * d;
+                                }
+                            }
+                        }
+                        if (p.grad_in) p.grad_in[((n * InChannels + ic) * H + ih) * W + iw] = sum;
+                    }
+            }
+    }
+
     template <class T, shape In, std::size_t N>
     static void propagate_samples(layer_params<ConvTranspose2d, T> params, const T* transposed, const T* in, T* out,
                                   T* work) {

@@ -12,9 +12,11 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/reductions.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
+#include "layer_norm.hpp"  // normalized_group_backward
 
 namespace typenet {
 
@@ -71,6 +73,24 @@ struct GroupNorm {
                 }
                 detail::scale_and_shift<T, inner>(x + k * inner, y + k * inner, scale, shift);
             }
+        }
+    }
+
+    // Training (backward.hpp): each group's statistics are computed again, as the forward did; the
+    // weight is per channel, one entry for each `inner` values of the group.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<GroupNorm, T>& p) {
+        constexpr std::size_t inner = In.numel() / NumChannels, per_group = NumChannels / NumGroups;
+        constexpr std::size_t group_size = per_group * inner;
+        const auto [weight, dweight, dbias] = detail::affine_of<affine>(p);
+        for (std::size_t g = 0; g < N * NumGroups; ++g) {
+            const std::size_t first = g % NumGroups * per_group, at = g * group_size;
+            const detail::moments<T> m = detail::moments_of<T, group_size>(p.in + at);
+            detail::normalized_group_backward<T>(group_size, 1, p.in + at, p.grad_out + at,
+                                                 p.grad_in ? p.grad_in + at : nullptr, m.mean,
+                                                 detail::reciprocal_sqrt(m.variance + T(eps)),
+                                                 weight ? weight + first : nullptr, dweight ? dweight + first : nullptr,
+                                                 dbias ? dbias + first : nullptr, inner);
         }
     }
 };

@@ -22,9 +22,12 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/reductions.hpp"
+#include "../error.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
+#include "layer_norm.hpp"  // normalized_group_backward
 
 namespace typenet {
 
@@ -40,7 +43,8 @@ struct instance_norm {
                   "once");
     static constexpr std::size_t num_features = NumFeatures;
     static constexpr double eps = option_t<option_kind::eps, typenet::eps<"1e-5">, Options...>::value;
-    static constexpr double momentum = option_t<option_kind::momentum, typenet::momentum<"0.1">, Options...>::value;
+    using momentum_type = option_t<option_kind::momentum, typenet::momentum<"0.1">, Options...>;
+    static constexpr double momentum = momentum_type::value;
     static constexpr bool affine = option_t<option_kind::affine, typenet::affine<false>, Options...>::value;
     static constexpr bool track_running_stats =
         option_t<option_kind::track_running_stats, typenet::track_running_stats<false>, Options...>::value;
@@ -104,6 +108,79 @@ struct instance_norm {
                 shift = params.template get<1>()[c] - mean * scale;
             }
             scale_and_shift<T, inner>(x, y, scale, shift);
+        }
+    }
+
+    // Training (backward.hpp). In train() mode, and always without running statistics, each channel
+    // of each sample is normalised with its own statistics; with running statistics, train() also
+    // moves them as PyTorch's instance_norm does (batch_norm over the N * C instances, then the
+    // running values averaged over the samples): running = (1 - momentum) running + momentum *
+    // (the samples' mean of each instance's mean, or of its unbiased variance). num_batches_tracked
+    // stays, as in PyTorch. eval() with running statistics is propagate's.
+    template <class T, shape In, std::size_t N>
+        requires track_running_stats
+    static void train_propagate(const train_pass<Self, T>& p) {
+        constexpr std::size_t C = NumFeatures, inner = In.numel() / NumFeatures;
+        const layer_params<Self, T> params = p.state.params();
+        if (!p.training) {
+            propagate<T, In, N>(params, p.in, p.out);
+            return;
+        }
+        if constexpr (momentum_type::cumulative)
+            throw error("InstanceNorm: momentum<\"None\"> cannot train (PyTorch's instance_norm refuses "
+                        "momentum=None in train() mode): give a momentum such as momentum<\"0.1\">, or call eval()");
+        if constexpr (inner < 2)
+            throw error("InstanceNorm: train() mode needs more than one position per channel (each instance "
+                        "normalises with its own statistics), as in PyTorch: use a larger input, or call eval()");
+        T* running_mean = p.state.template get<affine ? 2 : 0>();
+        T* running_var = p.state.template get<affine ? 3 : 1>();
+        for (std::size_t c = 0; c < C; ++c) {
+            T means = 0, variances = 0;
+            for (std::size_t n = 0; n < N; ++n) {
+                const std::size_t at = (n * C + c) * inner;
+                const moments<T> m = moments_of<T, inner>(p.in + at);
+                means += m.mean;
+                variances += m.variance * T(inner) / T(inner - 1);
+                T scale = reciprocal_sqrt(m.variance + T(eps));
+                T shift = -m.mean * scale;
+                if constexpr (affine) {
+                    scale *= params.template get<0>()[c];
+                    shift = params.template get<1>()[c] - m.mean * scale;
+                }
+                scale_and_shift<T, inner>(p.in + at, p.out + at, scale, shift);
+            }
+            running_mean[c] = (T(1) - T(momentum)) * running_mean[c] + T(momentum) * (means / T(N));
+            running_var[c] = (T(1) - T(momentum)) * running_var[c] + T(momentum) * (variances / T(N));
+        }
+    }
+
+    // With each instance's own statistics: LayerNorm's backward over the instance's positions (the
+    // statistics computed again); with the running ones (eval()), that of y = x * scale + shift.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Self, T>& p) {
+        constexpr std::size_t C = NumFeatures, inner = In.numel() / NumFeatures;
+        const auto [weight, dweight, dbias] = affine_of<affine>(p);
+        for (std::size_t nc = 0; nc < N * C; ++nc) {
+            const std::size_t c = nc % C, at = nc * inner;
+            T* dx = p.grad_in ? p.grad_in + at : nullptr;
+            if (p.training || !track_running_stats) {
+                const moments<T> m = moments_of<T, inner>(p.in + at);
+                normalized_group_backward<T>(inner, 1, p.in + at, p.grad_out + at, dx, m.mean,
+                                             reciprocal_sqrt(m.variance + T(eps)), weight ? weight + c : nullptr,
+                                             dweight ? dweight + c : nullptr, dbias ? dbias + c : nullptr, inner);
+            } else if constexpr (track_running_stats) {
+                const T mean = p.params.template get<affine ? 2 : 0>()[c];
+                const T rstd = reciprocal_sqrt(p.params.template get<affine ? 3 : 1>()[c] + T(eps));
+                const T scale = weight ? rstd * weight[c] : rstd;
+                for (std::size_t i = 0; i < inner; ++i) {
+                    const T d = p.grad_out[at + i];
+                    if (dweight) {
+                        dweight[c] += d * (p.in[at + i] - mean) * rstd;
+                        dbias[c] += d;
+                    }
+                    if (dx) dx[i] = d * scale;
+                }
+            }
         }
     }
 };

@@ -82,28 +82,37 @@ constexpr auto affine_state() {
 }
 
 // Training (backward.hpp): one group of M values (stride apart) normalised with mean and rstd, then
-// scaled by weight (null: none). With x^ = (x - mean) rstd and g = dy weight:
-// dL/dx = rstd (g - mean(g) - x^ mean(g x^)); dL/dweight += dy x^, dL/dbias += dy (grads null: none).
+// scaled by weight (null: none), one weight entry for every `per_weight` neighbouring values (1 for
+// LayerNorm; a channel's positions for GroupNorm and InstanceNorm). With x^ = (x - mean) rstd and
+// g = dy weight: dL/dx = rstd (g - mean(g) - x^ mean(g x^)); dL/dweight += dy x^, dL/dbias += dy
+// (grads null: none), summed over each weight entry's values.
 template <class T>
 inline void normalized_group_backward(std::size_t M, std::size_t stride, const T* x, const T* dy, T* dx, T mean,
-                                      T rstd, const T* weight, T* dweight, T* dbias) {
+                                      T rstd, const T* weight, T* dweight, T* dbias, std::size_t per_weight = 1) {
     T sum_g = 0, sum_g_xhat = 0;
-    for (std::size_t i = 0; i < M; ++i) {
-        const T xhat = (x[i * stride] - mean) * rstd, d = dy[i * stride];
-        const T g = weight ? d * weight[i] : d;
-        sum_g += g;
-        sum_g_xhat += g * xhat;
+    for (std::size_t j = 0; j < M / per_weight; ++j) {
+        const T w = weight ? weight[j] : T(1);
+        T sum_d = 0, sum_d_xhat = 0;
+        for (std::size_t i = j * per_weight; i < (j + 1) * per_weight; ++i) {
+            const T xhat = (x[i * stride] - mean) * rstd, d = dy[i * stride];
+            sum_d += d;
+            sum_d_xhat += d * xhat;
+        }
+        sum_g += w * sum_d;
+        sum_g_xhat += w * sum_d_xhat;
         if (dweight) {
-            dweight[i] += d * xhat;
-            dbias[i] += d;
+            dweight[j] += sum_d_xhat;
+            dbias[j] += sum_d;
         }
     }
     if (!dx) return;
     const T mean_g = sum_g / T(M), mean_g_xhat = sum_g_xhat / T(M);
-    for (std::size_t i = 0; i < M; ++i) {
-        const T xhat = (x[i * stride] - mean) * rstd, d = dy[i * stride];
-        const T g = weight ? d * weight[i] : d;
-        dx[i * stride] = rstd * (g - mean_g - xhat * mean_g_xhat);
+    for (std::size_t j = 0; j < M / per_weight; ++j) {
+        const T w = weight ? weight[j] : T(1);
+        for (std::size_t i = j * per_weight; i < (j + 1) * per_weight; ++i) {
+            const T xhat = (x[i * stride] - mean) * rstd;
+            dx[i * stride] = rstd * (dy[i * stride] * w - mean_g - xhat * mean_g_xhat);
+        }
     }
 }
 

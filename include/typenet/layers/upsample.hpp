@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/fixed_string.hpp"
 #include "../layer.hpp"
 #include "../options.hpp"
@@ -290,6 +291,67 @@ struct upsample_layer {
                         for (std::size_t ow = 0; ow < OW; ++ow)
                             y[ow] = columns.first_weight[ow] * blend[columns.first[ow]] +
                                     columns.second_weight[ow] * blend[columns.second[ow]];
+                    }
+            }
+        }
+    }
+
+    // Training (backward.hpp): each output's gradient goes back to the inputs it was read from,
+    // with the weights it read them with. Nearest takes PyTorch's backward kernel's source index
+    // (nearest_idx: exact for sizes kept or doubled, else the scale in float), for every channel
+    // count.
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<Self, T>& p) {
+        if (!p.grad_in) return;
+        constexpr shape Out = infer(In).output;
+        T* dx = p.grad_in;
+        const T* dy = p.grad_out;
+        std::fill_n(dx, N * In.numel(), T(0));
+        if constexpr (In.rank == 2) {
+            constexpr std::size_t L = In[1], OL = Out[1];
+            if constexpr (interpolation == upsample_mode::nearest) {
+                static constexpr auto index = nearest_idx_axis<L, OL>(kernel_factor(0));
+                for (std::size_t plane = 0; plane < N * In[0]; ++plane)
+                    for (std::size_t o = 0; o < OL; ++o) dx[plane * L + index[o]] += dy[plane * OL + o];
+            } else {
+                static constexpr auto axis = linear_axis_of<T, L, OL>(align_corners, kernel_factor(0));
+                for (std::size_t plane = 0; plane < N * In[0]; ++plane)
+                    for (std::size_t o = 0; o < OL; ++o) {
+                        dx[plane * L + axis.first[o]] += axis.first_weight[o] * dy[plane * OL + o];
+                        dx[plane * L + axis.second[o]] += axis.second_weight[o] * dy[plane * OL + o];
+                    }
+            }
+        } else {
+            constexpr std::size_t H = In[1], W = In[2], OH = Out[1], OW = Out[2];
+            if constexpr (interpolation == upsample_mode::nearest) {
+                static constexpr auto rows = nearest_idx_axis<H, OH>(kernel_factor(0));
+                static constexpr auto columns = nearest_idx_axis<W, OW>(kernel_factor(1));
+                for (std::size_t plane = 0; plane < N * In[0]; ++plane)
+                    for (std::size_t oh = 0; oh < OH; ++oh) {
+                        T* x = dx + (plane * H + rows[oh]) * W;
+                        const T* y = dy + (plane * OH + oh) * OW;
+                        for (std::size_t ow = 0; ow < OW; ++ow) x[columns[ow]] += y[ow];
+                    }
+            } else {
+                static constexpr auto rows = linear_axis_of<T, H, OH>(align_corners, kernel_factor(0));
+                static constexpr auto columns = linear_axis_of<T, W, OW>(align_corners, kernel_factor(1));
+                // The forward's order reversed: each output row's gradient onto a row of W columns,
+                // then that row onto the output row's two input rows.
+                for (std::size_t plane = 0; plane < N * In[0]; ++plane)
+                    for (std::size_t oh = 0; oh < OH; ++oh) {
+                        T blend[W] = {};
+                        const T* y = dy + (plane * OH + oh) * OW;
+                        for (std::size_t ow = 0; ow < OW; ++ow) {
+                            blend[columns.first[ow]] += columns.first_weight[ow] * y[ow];
+                            blend[columns.second[ow]] += columns.second_weight[ow] * y[ow];
+                        }
+                        T* top = dx + (plane * H + rows.first[oh]) * W;
+                        T* bottom = dx + (plane * H + rows.second[oh]) * W;
+                        const T a = rows.first_weight[oh], b = rows.second_weight[oh];
+                        for (std::size_t w = 0; w < W; ++w) {
+                            top[w] += a * blend[w];
+                            bottom[w] += b * blend[w];
+                        }
                     }
             }
         }
