@@ -48,6 +48,7 @@
 #include <limits>
 #include <string_view>
 
+#include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../detail/kernels/gemm.hpp"
 #include "../detail/kernels/simd.hpp"
@@ -69,10 +70,10 @@ struct MultiheadAttention {
     static_assert(EmbedDim >= 1 && NumHeads >= 1, "MultiheadAttention: embed_dim and num_heads must be at least 1");
     static_assert(EmbedDim % NumHeads == 0, "MultiheadAttention: embed_dim must be divisible by num_heads");
     static_assert(options_accepted<void(option_kind::bias, option_kind::causal, option_kind::batch_first,
-                                        option_kind::key_padding_mask),
+                                        option_kind::key_padding_mask, option_kind::dropout),
                                    Options...>,
-                  "MultiheadAttention takes the options bias<>, causal<>, batch_first<> and key_padding_mask<>, "
-                  "each at most once");
+                  "MultiheadAttention takes the options bias<>, causal<>, batch_first<>, key_padding_mask<> and "
+                  "dropout<>, each at most once");
 
     static constexpr std::size_t embed_dim = EmbedDim;
     static constexpr std::size_t num_heads = NumHeads;
@@ -81,6 +82,9 @@ struct MultiheadAttention {
     static constexpr bool is_causal = option_t<option_kind::causal, causal<false>, Options...>::value;
     static constexpr bool reads_key_padding_mask =
         option_t<option_kind::key_padding_mask, key_padding_mask<false>, Options...>::value;
+    // The dropout on the attention weights in train() mode (PyTorch's dropout argument, 0 by default).
+    static constexpr double dropout_p = option_t<option_kind::dropout, dropout<"0">, Options...>::value;
+    static_assert(dropout_p >= 0 && dropout_p <= 1, "MultiheadAttention: dropout<p> is a probability between 0 and 1");
 
     static constexpr std::string_view type_name = "MultiheadAttention";
     static constexpr auto state = [] {
@@ -139,6 +143,41 @@ struct MultiheadAttention {
 
     template <class T, shape In, std::size_t N>
     static void propagate(layer_params<MultiheadAttention, T> params, const T* in, T* out, T* scratch) {
+        run<T, In, N>(params, in, out, scratch, nullptr, nullptr);
+    }
+
+    // Training (backward.hpp). The forward of a training step is propagate's, and it keeps, per
+    // sample, what the backward pass reads: the projections [3E][S] (the queries already divided by
+    // sqrt(head_dim)), every head's probabilities [H][S keys][S queries] before dropout, the heads'
+    // outputs [E][S] and, with dropout, the probabilities after dropout [H][S][S].
+    template <class T>
+    static constexpr std::size_t saved_elements(shape in, std::size_t n) {
+        const std::size_t S = in[0];
+        return n * sample_saved(S);
+    }
+    template <class T, shape In, std::size_t N>
+    static void train_propagate(const train_pass<MultiheadAttention, T>& p) {
+        run<T, In, N>(p.state.params(), p.in, p.out, p.scratch, p.saved,
+                      p.training && dropout_p > 0 ? p.random : nullptr);
+    }
+    template <class T>
+    static constexpr std::size_t backward_scratch_elements(shape in, std::size_t) {
+        const std::size_t S = in[0];
+        return 4 * EmbedDim * S + S * S;  // dL/d(heads) [E][S], dL/d(projections) [3E][S], one head's [S][S]
+    }
+    template <class T, shape In, std::size_t N>
+    static void backward(const backward_pass<MultiheadAttention, T>& p);
+
+private:
+    static constexpr std::size_t sample_saved(std::size_t S) {
+        return 4 * EmbedDim * S + (dropout_p > 0 ? 2 : 1) * NumHeads * S * S;
+    }
+
+    // The forward pass; with `saved`, what backward needs is kept there, and with `random` (train()
+    // mode, dropout > 0) the probabilities go through dropout before they weigh the values.
+    template <class T, shape In, std::size_t N>
+    static void run(layer_params<MultiheadAttention, T> params, const T* in, T* out, T* scratch, T* saved,
+                    random_bits* random) {
         constexpr std::size_t S = In[0], E = EmbedDim, D = head_dim, P = padded<T>(S);
         const T* in_weight = params.template get<0>();
         const T* in_bias = nullptr;
@@ -166,6 +205,10 @@ struct MultiheadAttention {
             // q / sqrt(head_dim), as PyTorch scales the queries before the product.
             const T root = T(std::sqrt(double(D)));
             for (std::size_t i = 0; i < E * P; ++i) qkv[i] /= root;
+            T* const kept = saved ? saved + n * sample_saved(S) : nullptr;  // [3E][S], [H][S][S] (x2), [E][S]
+            if (kept)
+                for (std::size_t f = 0; f < 3 * E; ++f)
+                    for (std::size_t i = 0; i < S; ++i) kept[f * S + i] = qkv[f * P + i];
             for (std::size_t h = 0; h < NumHeads; ++h) {
                 const T* queries = qkv + h * D * P;
                 const T* values = qkv + (2 * E + h * D) * P;
@@ -183,13 +226,166 @@ struct MultiheadAttention {
                             for (std::size_t i = 0; i < P; ++i)
                                 probabilities[j * P + i] = -std::numeric_limits<T>::infinity();
                 softmax_columns<T, S, P>(probabilities);
+                if (kept) {
+                    T* const before = kept + 3 * E * S + h * S * S;
+                    for (std::size_t j = 0; j < S; ++j)
+                        for (std::size_t i = 0; i < S; ++i) before[j * S + i] = probabilities[j * P + i];
+                    if constexpr (dropout_p > 0) {
+                        // PyTorch's dropout on the attention weights: zero with probability p, else
+                        // scaled by 1 / (1 - p); the identity in eval() mode.
+                        T* const after = kept + 3 * E * S + (NumHeads + h) * S * S;
+                        const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
+                        for (std::size_t j = 0; j < S; ++j)
+                            for (std::size_t i = 0; i < S; ++i) {
+                                T& v = probabilities[j * P + i];
+                                if (random) v = random->uniform() < dropout_p ? T(0) : v * keep_scale;
+                                after[j * S + i] = v;
+                            }
+                    }
+                }
                 // head[d][i] = sum_j v_j[d] p[j][i] (the padded rows of p are zero).
                 detail::gemm<T, D, P, P>::run(values, probabilities, heads + h * D * P, nullptr);
+            }
+            if (kept) {
+                T* const outputs = kept + sample_saved(S) - E * S;
+                for (std::size_t f = 0; f < E; ++f)
+                    for (std::size_t i = 0; i < S; ++i) outputs[f * S + i] = heads[f * P + i];
             }
             detail::gemm<T, E, P, E>::run(out_weight, heads, columns, out_bias);
             detail::from_columns<T, E, P>(columns, out + n * S * E, S);
         }
     }
 };
+
+template <std::size_t EmbedDim, std::size_t NumHeads, class... Options>
+template <class T, shape In, std::size_t N>
+void MultiheadAttention<EmbedDim, NumHeads, Options...>::backward(const backward_pass<MultiheadAttention, T>& p) {
+    // Per sample, from out = W_o heads + b_o, heads_h = V_h A_h (A the probabilities, after dropout),
+    // A = dropout(softmax(K_h^T Q_h)) down each query's column, [Q; K; V] = W_in x^T + b_in with Q
+    // divided by sqrt(head_dim): each product's gradient in reverse, the parameters' summed over
+    // the samples.
+    constexpr std::size_t S = In[0], E = EmbedDim, D = head_dim, H = NumHeads;
+    const T* in_weight = p.params.template get<0>();
+    const T* out_weight = p.params.template get<has_bias ? 2 : 1>();
+    T* in_weight_grad = nullptr;
+    T* in_bias_grad = nullptr;
+    T* out_weight_grad = nullptr;
+    T* out_bias_grad = nullptr;
+    if (p.grads) {
+        in_weight_grad = p.grads.template get<0>();
+        out_weight_grad = p.grads.template get<has_bias ? 2 : 1>();
+        if constexpr (has_bias) {
+            in_bias_grad = p.grads.template get<1>();
+            out_bias_grad = p.grads.template get<3>();
+        }
+    }
+    T* const d_heads = p.scratch;                // [E][S]
+    T* const d_qkv = d_heads + E * S;            // [3E][S]
+    T* const d_scores = d_qkv + 3 * E * S;       // [S keys][S queries]
+    const T root = T(std::sqrt(double(D)));
+
+    for (std::size_t n = 0; n < N; ++n) {
+        const T* x = p.in + n * S * E;
+        const T* g = p.grad_out + n * S * E;
+        const T* kept = p.saved + n * sample_saved(S);
+        const T* qkv = kept;
+        const T* heads = kept + sample_saved(S) - E * S;
+
+        // out_proj: dW_o += g^T heads^T, db_o += sum over positions, d(heads) = W_o^T g^T.
+        if (p.grads) {
+            for (std::size_t o = 0; o < E; ++o)
+                for (std::size_t f = 0; f < E; ++f) {
+                    T sum = 0;
+                    for (std::size_t i = 0; i < S; ++i) sum += g[i * E + o] * heads[f * S + i];
+                    out_weight_grad[o * E + f] += sum;
+                }
+            if constexpr (has_bias)
+                for (std::size_t i = 0; i < S; ++i)
+                    for (std::size_t o = 0; o < E; ++o) out_bias_grad[o] += g[i * E + o];
+        }
+        for (std::size_t f = 0; f < E * S; ++f) d_heads[f] = T(0);
+        for (std::size_t i = 0; i < S; ++i)
+            for (std::size_t o = 0; o < E; ++o) {
+                const T go = g[i * E + o];
+                for (std::size_t f = 0; f < E; ++f) d_heads[f * S + i] += out_weight[o * E + f] * go;
+            }
+
+        for (std::size_t h = 0; h < H; ++h) {
+            const T* q = qkv + h * D * S;
+            const T* k = qkv + (E + h * D) * S;
+            const T* v = qkv + (2 * E + h * D) * S;
+            const T* before = kept + 3 * E * S + h * S * S;  // softmax's output [j][i]
+            const T* after = dropout_p > 0 ? kept + 3 * E * S + (H + h) * S * S : before;
+            const T* dh = d_heads + h * D * S;
+            T* dq = d_qkv + h * D * S;
+            T* dk = d_qkv + (E + h * D) * S;
+            T* dv = d_qkv + (2 * E + h * D) * S;
+            // dV[d][j] = sum_i dh[d][i] A[j][i]; dA[j][i] = sum_d dh[d][i] v[d][j].
+            for (std::size_t d = 0; d < D; ++d)
+                for (std::size_t j = 0; j < S; ++j) {
+                    T sum = 0;
+                    for (std::size_t i = 0; i < S; ++i) sum += dh[d * S + i] * after[j * S + i];
+                    dv[d * S + j] = sum;
+                }
+            for (std::size_t j = 0; j < S; ++j)
+                for (std::size_t i = 0; i < S; ++i) {
+                    T sum = 0;
+                    for (std::size_t d = 0; d < D; ++d) sum += dh[d * S + i] * v[d * S + j];
+                    d_scores[j * S + i] = sum;
+                }
+            // Through dropout (the kept values were scaled by 1 / (1 - p): after / before, or 0).
+            if constexpr (dropout_p > 0) {
+                const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
+                if (p.training)
+                        for (std::size_t j = 0; j < S * S; ++j)
+                        d_scores[j] = after[j] == T(0) && before[j] != T(0) ? T(0) : d_scores[j] * keep_scale;
+            }
+            // Softmax down each query's column: dscore = p (dp - sum_j p dp); a masked key (p = 0)
+            // gets none.
+            for (std::size_t i = 0; i < S; ++i) {
+                T sum = 0;
+                for (std::size_t j = 0; j < S; ++j) sum += before[j * S + i] * d_scores[j * S + i];
+                for (std::size_t j = 0; j < S; ++j)
+                    d_scores[j * S + i] = before[j * S + i] * (d_scores[j * S + i] - sum);
+            }
+            // scores[j][i] = k_j . q_i (q scaled): dq[d][i] = sum_j ds[j][i] k[d][j] / sqrt(D)
+            // (through the scaling), dk[d][j] = sum_i ds[j][i] q[d][i].
+            for (std::size_t d = 0; d < D; ++d) {
+                for (std::size_t i = 0; i < S; ++i) {
+                    T sum = 0;
+                    for (std::size_t j = 0; j < S; ++j) sum += d_scores[j * S + i] * k[d * S + j];
+                    dq[d * S + i] = sum / root;
+                }
+                for (std::size_t j = 0; j < S; ++j) {
+                    T sum = 0;
+                    for (std::size_t i = 0; i < S; ++i) sum += d_scores[j * S + i] * q[d * S + i];
+                    dk[d * S + j] = sum;
+                }
+            }
+        }
+
+        // in_proj: dW_in += d(qkv) x, db_in += sum over positions, dx = d(qkv)^T W_in.
+        if (p.grads) {
+            for (std::size_t f = 0; f < 3 * E; ++f) {
+                T* row = in_weight_grad + f * E;
+                for (std::size_t i = 0; i < S; ++i) {
+                    const T df = d_qkv[f * S + i];
+                    for (std::size_t e = 0; e < E; ++e) row[e] += df * x[i * E + e];
+                }
+                if constexpr (has_bias)
+                    for (std::size_t i = 0; i < S; ++i) in_bias_grad[f] += d_qkv[f * S + i];
+            }
+        }
+        if (p.grad_in) {
+            T* dx = p.grad_in + n * S * E;
+            for (std::size_t i = 0; i < S * E; ++i) dx[i] = T(0);
+            for (std::size_t f = 0; f < 3 * E; ++f)
+                for (std::size_t i = 0; i < S; ++i) {
+                    const T df = d_qkv[f * S + i];
+                    for (std::size_t e = 0; e < E; ++e) dx[i * E + e] += df * in_weight[f * E + e];
+                }
+        }
+    }
+}
 
 }  // namespace typenet
