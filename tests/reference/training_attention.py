@@ -10,11 +10,12 @@ Usage: training_attention.py OUTPUT_DIR
 import os
 import sys
 
+import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(__file__))
 import training  # noqa: E402
-from attention import EncoderLayer, SelfAttention  # noqa: E402
+from attention import SelfAttention, causal_mask  # noqa: E402
 
 
 def mha_net():
@@ -26,6 +27,36 @@ def mha_causal_net():
                          nn.Flatten(), nn.Linear(32, 3))
 
 
+class EncoderLayer(nn.TransformerEncoderLayer):
+    """nn.TransformerEncoderLayer on [N, S, E] (batch_first=True), with the causal src_mask of the
+    sequence's length when causal."""
+
+    def __init__(self, *args, causal=False, **kwargs):
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = causal_mask(x.shape[1]).to(x.dtype) if self.causal else None
+        return super().forward(x, src_mask=mask)
+
+
+def encoder_layer_net():
+    return nn.Sequential(nn.Linear(8, 8), EncoderLayer(8, 2, 16, dropout=0.0))
+
+
+def encoder_layer_gelu_net():
+    # PyTorch's default dropout 0.1, in eval() mode.
+    return nn.Sequential(nn.Linear(8, 8), EncoderLayer(8, 2, 16, activation="gelu", norm_first=True, causal=True,
+                                                        layer_norm_eps=1e-6),
+                         nn.Flatten(), nn.Linear(32, 3))
+
+
+def encoder_net():
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    return nn.Sequential(nn.Linear(8, 8),
+                         nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8), enable_nested_tensor=False))
+
+
 CE = ("cross_entropy", 0.0)
 MSE = ("mse",)
 
@@ -35,6 +66,11 @@ GRADIENTS = {
     # The attention frozen: its input's gradient still reaches the Linear before it.
     "mha_frozen": (mha_net, (4, 8), 2, MSE, "train", ["1."]),
     "mha_causal_no_bias": (mha_causal_net, (4, 8), 2, CE, "train", []),
+    "encoder_layer_relu": (encoder_layer_net, (4, 8), 2, MSE, "train", []),
+    "encoder_layer_gelu_norm_first_causal_eval": (encoder_layer_gelu_net, (4, 8), 2, CE, "eval", []),
+    "encoder_2_layers_norm": (encoder_net, (3, 8), 2, MSE, "train", []),
+    # The first layer frozen: the gradient still flows through it to the Linear before.
+    "encoder_2_layers_norm_frozen": (encoder_net, (3, 8), 2, MSE, "train", ["1.layers.0."]),
 }
 
 

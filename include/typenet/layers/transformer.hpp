@@ -40,6 +40,7 @@
 #include "../combinators/sequential.hpp"
 #include "../detail/fixed_string.hpp"
 #include "../options.hpp"
+#include "dropout.hpp"
 #include "gelu.hpp"
 #include "layer_norm.hpp"
 #include "linear.hpp"
@@ -70,6 +71,14 @@ template <class Norm> struct final_norm {
 
 namespace detail {
 
+// The text of a dropout<P> option, for Dropout<P>.
+template <class Option>
+struct dropout_text;
+template <fixed_string P>
+struct dropout_text<dropout<P>> {
+    static constexpr auto value = P;
+};
+
 template <std::size_t DModel, std::size_t NHead, std::size_t FF, class... Options>
 struct encoder_layer_parts {
     static_assert(options_accepted<void(option_kind::norm_first, option_kind::activation, option_kind::layer_norm_eps,
@@ -87,18 +96,23 @@ struct encoder_layer_parts {
     static constexpr bool padding_mask =
         option_t<option_kind::key_padding_mask, typenet::key_padding_mask<false>, Options...>::value;
     using eps_option = option_t<option_kind::layer_norm_eps, layer_norm_eps<"1e-5">, Options...>;
+    using dropout_option = option_t<option_kind::dropout, typenet::dropout<"0.1">, Options...>;
 
     using Act = std::conditional_t<activation == "gelu", GELU<>, ReLU>;
     using Norm = LayerNorm<DModel, typename eps_option::as_eps>;
-    using FeedForward = Then<Call<"linear1">, Act, Call<"linear2">>;
+    // PyTorch's dropout, dropout1 and dropout2 (the identity but in train() mode), and the same p
+    // for the attention weights (its self_attn's dropout).
+    using Drop = Dropout<dropout_text<dropout_option>::value>;
+    using FeedForward = Then<Call<"linear1">, Act, Drop, Call<"linear2">, Drop>;
     // PyTorch's forward: norm_first, x + sa(norm1(x)) then x + ff(norm2(x)); otherwise
-    // norm1(x + sa(x)) then norm2(x + ff(x)).
+    // norm1(x + sa(x)) then norm2(x + ff(x)); sa and ff each end in a dropout.
     using expression = std::conditional_t<
         norm_first,
-        Then<Add<Identity, Call<"norm1", "self_attn">>, Add<Identity, Then<Call<"norm2">, FeedForward>>>,
-        Then<Add<Identity, Call<"self_attn">>, Call<"norm1">, Add<Identity, FeedForward>, Call<"norm2">>>;
+        Then<Add<Identity, Then<Call<"norm1", "self_attn">, Drop>>, Add<Identity, Then<Call<"norm2">, FeedForward>>>,
+        Then<Add<Identity, Then<Call<"self_attn">, Drop>>, Call<"norm1">, Add<Identity, FeedForward>, Call<"norm2">>>;
     using block = Block<Named<"self_attn", MultiheadAttention<DModel, NHead, typenet::causal<causal>,
-                                                              typenet::key_padding_mask<padding_mask>>>,
+                                                              typenet::key_padding_mask<padding_mask>,
+                                                              dropout_option>>,
                         Named<"linear1", Linear<DModel, FF>>, Named<"linear2", Linear<FF, DModel>>,
                         Named<"norm1", Norm>, Named<"norm2", Norm>, Forward<expression>>;
 };
