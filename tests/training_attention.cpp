@@ -18,6 +18,13 @@ using EncoderLayerGeluNet =
                Flatten, Linear<32, 3>>;
 using EncoderNet = Sequential<Linear<8, 8>, TransformerEncoder<TransformerEncoderLayer<8, 2, 16, dropout<"0">>, 2,
                                                                final_norm<LayerNorm<8>>>>;
+// key_padding_mask<true>: the mask is given to Trainable::forward beside the input.
+using MhaPaddedNet =
+    Sequential<Linear<8, 8>, MultiheadAttention<8, 2, causal<true>, key_padding_mask<true>>, Flatten, Linear<32, 3>>;
+using EncoderPaddedNet =
+    Sequential<Linear<8, 8>, TransformerEncoder<TransformerEncoderLayer<8, 2, 16, dropout<"0">, norm_first<true>,
+                                                                        activation<"gelu">>,
+                                                2, key_padding_mask<true>>>;
 
 }  // namespace
 
@@ -25,6 +32,11 @@ TEST_CASE("gradients of MultiheadAttention equal torch.autograd's") {
     check_case<MhaNet, Input<4, 8>, 2>("mha", {loss_kind::mse}, true);
     check_case<MhaNet, Input<4, 8>, 2>("mha_frozen", {loss_kind::mse}, true, {"1"});
     check_case<MhaCausalNet, Input<4, 8>, 2>("mha_causal_no_bias", {loss_kind::cross_entropy}, true);
+}
+
+TEST_CASE("networks with key_padding_mask<true> train: their gradients equal torch.autograd's") {
+    check_case<MhaPaddedNet, Input<4, 8>, 2>("mha_key_padding_causal", {loss_kind::cross_entropy}, true);
+    check_case<EncoderPaddedNet, Input<4, 8>, 2>("encoder_key_padding", {loss_kind::mse}, true);
 }
 
 TEST_CASE("gradients of TransformerEncoderLayer and TransformerEncoder equal torch.autograd's") {

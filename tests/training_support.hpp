@@ -79,7 +79,16 @@ errors run_case(const std::string& name, const loss_spec& loss, bool train, std:
     const std::vector<stored> input = read_values<stored>(name + ".input.bin");
     REQUIRE(input.size() == x->size);
     for (std::size_t i = 0; i < input.size(); ++i) x->elements[i] = element(input[i]);
-    model->forward(*x, *y);
+    if constexpr (M::takes_key_padding_mask) {
+        // <name>.mask.bin: one byte per position and sample, true where the position is padding.
+        const std::vector<std::uint8_t> bytes = read_values<std::uint8_t>(name + ".mask.bin");
+        auto mask = std::make_unique<typename M::template batch_key_padding_mask_type<B>>();
+        REQUIRE(bytes.size() == mask->size);
+        for (std::size_t i = 0; i < bytes.size(); ++i) mask->elements[i] = bytes[i] != 0;
+        model->forward(*x, *y, *mask);
+    } else {
+        model->forward(*x, *y);
+    }
     const T value = loss_and_gradient<T>(loss, *y, *grad, name);
     model->backward(*grad);
 

@@ -259,12 +259,7 @@ private:
         static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
                       "typenet::Model::forward: the mask must have one entry per position of the sequences the "
                       "key_padding_mask<true> layers get (Model::key_padding_positions)");
-        if (padding.lengths)
-            for (std::size_t n = 0; n < B; ++n)
-                if (padding.lengths[n] > key_padding_positions)
-                    throw error(detail::concat({"typenet: the valid length ", std::to_string(padding.lengths[n]),
-                                                " of sample ", std::to_string(n), " exceeds the ",
-                                                std::to_string(key_padding_positions), " positions of the sequence"}));
+        detail::check_valid_lengths(padding, B);
         const detail::key_padding_scope scope(padding);
         run<B>(in, out, workspace_);
     }

@@ -57,8 +57,8 @@ public:
     using model_type::state_bytes;
     using model_type::state_dict;
 
-    static_assert(!model_type::takes_key_padding_mask,
-                  "typenet::Trainable: training a network with key_padding_mask<true> is not supported yet");
+    using model_type::key_padding_positions;
+    using model_type::takes_key_padding_mask;
 
     // Scalars the training forward keeps for backward, and its scratch, for Batch samples.
     static constexpr std::size_t tape_elements = detail::tape_of<Net, T, input_shape, Batch>;
@@ -76,14 +76,47 @@ public:
 
     // Forward pass of one sample or a compile-time batch of B <= Batch samples, in the current mode,
     // keeping what backward needs (the input is copied).
-    void forward(const input_type& in, output_type& out) { record<1>(in.data(), out.data()); }
+    void forward(const input_type& in, output_type& out) {
+        without_mask();
+        record<1>(in.data(), out.data());
+    }
     template <class BatchIn, class BatchOut>
         requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
                  std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
     void forward(const BatchIn& in, BatchOut& out) {
         static_assert(BatchIn::shape[0] <= Batch,
                       "typenet::Trainable::forward: this batch is larger than the model's Batch parameter");
+        without_mask();
         record<BatchIn::shape[0]>(in.data(), out.data());
+    }
+    // A network with a key_padding_mask<true> layer takes the key padding mask too, as
+    // Model::forward does: mask(n, j) true where position j of sample n is padding, or valid
+    // lengths. The backward pass goes through the last forward's mask (kept).
+    template <std::size_t Positions>
+    void forward(const input_type& in, output_type& out, const Tensor<bool, Positions>& mask) {
+        record_with_padding<1, Positions>(in.data(), out.data(), {mask.data(), nullptr, key_padding_positions});
+    }
+    void forward(const input_type& in, output_type& out, std::size_t valid_length) {
+        record_with_padding<1, key_padding_positions>(in.data(), out.data(),
+                                                      {nullptr, &valid_length, key_padding_positions});
+    }
+    template <class BatchIn, class BatchOut, std::size_t Positions>
+        requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
+                 std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
+    void forward(const BatchIn& in, BatchOut& out, const Tensor<bool, BatchIn::shape[0], Positions>& mask) {
+        static_assert(BatchIn::shape[0] <= Batch,
+                      "typenet::Trainable::forward: this batch is larger than the model's Batch parameter");
+        record_with_padding<BatchIn::shape[0], Positions>(in.data(), out.data(),
+                                                          {mask.data(), nullptr, key_padding_positions});
+    }
+    template <class BatchIn, class BatchOut>
+        requires(std::is_same_v<BatchIn, batch_input_type<BatchIn::shape[0]>> &&
+                 std::is_same_v<BatchOut, batch_output_type<BatchIn::shape[0]>>)
+    void forward(const BatchIn& in, BatchOut& out, const std::array<std::size_t, BatchIn::shape[0]>& valid_lengths) {
+        static_assert(BatchIn::shape[0] <= Batch,
+                      "typenet::Trainable::forward: this batch is larger than the model's Batch parameter");
+        record_with_padding<BatchIn::shape[0], key_padding_positions>(
+            in.data(), out.data(), {nullptr, valid_lengths.data(), key_padding_positions});
     }
 
     // Adds the gradients of the last forward's loss into gradients(), given dL/d(output) for its
@@ -146,6 +179,32 @@ private:
         return c;
     }
 
+    static void without_mask() {
+        static_assert(!takes_key_padding_mask,
+                      "typenet::Trainable::forward: this network has a layer with key_padding_mask<true>, so pass the "
+                      "mask too: forward(input, output, mask), mask(n, j) true where position j of sample n is "
+                      "padding");
+    }
+
+    // The mask is kept (as booleans) for backward, and published during the forward pass
+    // (detail/key_padding.hpp).
+    template <std::size_t B, std::size_t Positions>
+    void record_with_padding(const typename model_type::input_element* in, T* out, detail::key_padding padding) {
+        static_assert(takes_key_padding_mask,
+                      "typenet::Trainable::forward: this network has no layer with key_padding_mask<true>, so call "
+                      "forward(input, output) without a mask, or give the option to its MultiheadAttention or encoder");
+        static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
+                      "typenet::Trainable::forward: the mask must have one entry per position of the sequences the "
+                      "key_padding_mask<true> layers get (Model::key_padding_positions)");
+        detail::check_valid_lengths(padding, B);
+        for (std::size_t n = 0; n < B; ++n)
+            for (std::size_t j = 0; j < key_padding_positions; ++j)
+                padding_[n * key_padding_positions + j] = padding.padded(n, j);
+        const detail::key_padding_scope scope(kept_padding());
+        record<B>(in, out);
+    }
+    detail::key_padding kept_padding() const { return {padding_, nullptr, key_padding_positions}; }
+
     // A Tokens<...> input's ids become scalars, as in Model (model.hpp): the network, an Embedding
     // first, reads them as T; no gradient flows into them.
     template <std::size_t B>
@@ -175,6 +234,7 @@ private:
                                               " samples, the last forward ran ", std::to_string(recorded_samples_)}));
         detail::train_context c = context();
         c.training = recorded_training_;
+        const detail::key_padding_scope scope(takes_key_padding_mask ? kept_padding() : detail::current_key_padding);
         detail::backward_module<Net, T, input_shape, B>(c, this->parameters(), grads_, input_, tape_, grad_out, nullptr,
                                                         scratch_);
         recorded_samples_ = 0;
@@ -184,6 +244,7 @@ private:
     bool recorded_training_ = true;
     std::size_t recorded_samples_ = 0;
     random_bits random_{};
+    bool padding_[takes_key_padding_mask ? Batch * key_padding_positions : 1] = {};  // the last forward's mask
     alignas(state_alignment) std::byte grads_[state_bytes > 0 ? state_bytes : 1];
     alignas(state_alignment) T input_[Batch * input_shape.numel()];
     alignas(state_alignment) T tape_[tape_elements > 0 ? tape_elements : 1];

@@ -57,6 +57,40 @@ def encoder_net():
                          nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8), enable_nested_tensor=False))
 
 
+class Masked(nn.Sequential):
+    """nn.Sequential whose attention (module 1) gets the key padding mask `padding_mask` (bool
+    [batch, S], True = padding; a plain attribute, not in the state_dict): typenet's Trainable takes
+    it beside the input (<name>.mask.bin)."""
+
+    def __init__(self, padding_mask, *modules):
+        super().__init__(*modules)
+        self.padding_mask = padding_mask
+
+    def forward(self, x):
+        for i, module in enumerate(self):
+            x = module(x, self.padding_mask) if i == 1 else module(x)
+        return x
+
+
+class PaddedEncoder(nn.TransformerEncoder):
+    def forward(self, x, key_padding_mask):
+        return super().forward(x, src_key_padding_mask=key_padding_mask)
+
+
+# Sample 0 unpadded, sample 1 padded in the middle and at the end (never at position 0: a causal
+# query 0 would see no key, NaN as in PyTorch).
+PADDING = torch.tensor([[False, False, False, False], [False, True, False, True]])
+
+
+def mha_padded_net():
+    return Masked(PADDING, nn.Linear(8, 8), SelfAttention(8, 2, causal=True), nn.Flatten(), nn.Linear(32, 3))
+
+
+def encoder_padded_net():
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True, activation="gelu")
+    return Masked(PADDING, nn.Linear(8, 8), PaddedEncoder(layer, 2, enable_nested_tensor=False))
+
+
 CE = ("cross_entropy", 0.0)
 MSE = ("mse",)
 
@@ -71,8 +105,15 @@ GRADIENTS = {
     "encoder_2_layers_norm": (encoder_net, (3, 8), 2, MSE, "train", []),
     # The first layer frozen: the gradient still flows through it to the Linear before.
     "encoder_2_layers_norm_frozen": (encoder_net, (3, 8), 2, MSE, "train", ["1.layers.0."]),
+    # key_padding_mask<true>: PADDING beside the input.
+    "mha_key_padding_causal": (mha_padded_net, (4, 8), 2, CE, "train", []),
+    "encoder_key_padding": (encoder_padded_net, (4, 8), 2, MSE, "train", []),
 }
 
 
 if __name__ == "__main__":
     training.write_gradient_cases(sys.argv[1], GRADIENTS, 20261203)
+    for case_name, (factory, *_) in GRADIENTS.items():
+        model = factory()
+        if isinstance(model, Masked):
+            training.write(os.path.join(sys.argv[1], case_name + ".mask.bin"), model.padding_mask)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "../error.hpp"
@@ -35,6 +36,16 @@ inline key_padding call_key_padding(std::string_view layer) {
         throw error(concat({layer, " with key_padding_mask<true>: this forward call has no key padding mask; pass it "
                                    "to Model::forward beside the input"}));
     return padding;
+}
+
+// Valid lengths beyond the sequence are an error (Model::forward, Trainable::forward).
+inline void check_valid_lengths(const key_padding& padding, std::size_t samples) {
+    if (padding.lengths)
+        for (std::size_t n = 0; n < samples; ++n)
+            if (padding.lengths[n] > padding.positions)
+                throw error(concat({"typenet: the valid length ", std::to_string(padding.lengths[n]), " of sample ",
+                                    std::to_string(n), " exceeds the ", std::to_string(padding.positions),
+                                    " positions of the sequence"}));
 }
 
 // Sets the mask for the lifetime of the scope and puts back what was there before, also when the
