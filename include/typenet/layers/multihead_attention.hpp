@@ -33,6 +33,10 @@
 //
 // - batch_first<b>: accepted for symmetry with the constructor; it only changes how PyTorch is
 //   called ([N, S, E] or [S, N, E]). A typenet batch is always [N, S, E], each sample contiguous.
+// - dropout<p>: PyTorch's dropout on the attention weights, in a Trainable's train() mode only
+//   (the masks from its generator, backward.hpp); 0 by default, as in PyTorch.
+// It trains (trainable.hpp): the backward pass reads the projections, each head's probabilities
+// and the heads' outputs the training forward keeps, and loops over them (no gemm yet).
 // Not supported: attention weights (need_weights), a float key_padding_mask (added to the scores),
 // kdim/vdim, add_bias_kv, add_zero_attn, and cross-attention (query differing from key/value).
 //

@@ -1,6 +1,7 @@
-// TransformerEncoderLayer and TransformerEncoder, like PyTorch's, in eval() mode (dropout is the
-// identity), on a per-sample sequence [S, d_model]. Both are Blocks of existing layers with
-// PyTorch's children and forward, so their state_dict is PyTorch's key for key:
+// TransformerEncoderLayer and TransformerEncoder, like PyTorch's, on a per-sample sequence
+// [S, d_model]; dropout is the identity but in a Trainable's train() mode. Both are Blocks of
+// existing layers (so they train as their parts do) with PyTorch's children and forward, so their
+// state_dict is PyTorch's key for key:
 //   self_attn.{in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias}, linear1.{weight, bias},
 //   linear2.{weight, bias}, norm1.{weight, bias}, norm2.{weight, bias}
 // and, for the encoder, layers.0.*, layers.1.*, ... then norm.* when a final norm is given.
@@ -15,7 +16,8 @@
 //
 // TransformerEncoderLayer options, the constructor's: norm_first<b> (false: x = norm1(x + sa(x)),
 // then norm2(x + ff(x)); true: x = x + sa(norm1(x)), then x + ff(norm2(x))), activation<"relu">
-// or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (accepted; dropout is the identity here),
+// or <"gelu"> (exact), layer_norm_eps<"1e-5">, dropout<"0.1"> (in train() mode, where PyTorch's
+// dropout, dropout1, dropout2 and self_attn's dropout act; the masks are typenet's, backward.hpp),
 // batch_first<b> (how PyTorch is called only, see multihead_attention.hpp), causal<true> (the
 // src_mask of a square subsequent mask, passed to self_attn), key_padding_mask<true> (its
 // src_key_padding_mask, given to Model::forward beside the input: multihead_attention.hpp).
