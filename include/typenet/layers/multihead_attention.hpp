@@ -36,7 +36,7 @@
 // - dropout<p>: PyTorch's dropout on the attention weights, in a Trainable's train() mode only
 //   (the masks from its generator, backward.hpp); 0 by default, as in PyTorch.
 // It trains (trainable.hpp): the backward pass reads the projections, each head's probabilities
-// and the heads' outputs the training forward keeps, and loops over them (no gemm yet).
+// and the heads' outputs the training forward keeps.
 // Not supported: attention weights (need_weights), a float key_padding_mask (added to the scores),
 // kdim/vdim, add_bias_kv, add_zero_attn, and cross-attention (query differing from key/value).
 //
@@ -55,6 +55,7 @@
 #include "../backward.hpp"
 #include "../detail/kernels/common.hpp"
 #include "../detail/kernels/gemm.hpp"
+#include "../detail/kernels/gradients.hpp"
 #include "../detail/kernels/simd.hpp"
 #include "../detail/key_padding.hpp"
 #include "../layer.hpp"
@@ -152,8 +153,8 @@ struct MultiheadAttention {
 
     // Training (backward.hpp). The forward of a training step is propagate's, and it keeps, per
     // sample, what the backward pass reads: the projections [3E][S] (the queries already divided by
-    // sqrt(head_dim)), every head's probabilities [H][S keys][S queries] before dropout, the heads'
-    // outputs [E][S] and, with dropout, the probabilities after dropout [H][S][S].
+    // sqrt(head_dim)), every head's probabilities [H][S keys][S queries] before dropout and, with
+    // dropout, after it [H][S][S], then the heads' outputs [S][E], a row per position.
     template <class T>
     static constexpr std::size_t saved_elements(shape in, std::size_t n) {
         const std::size_t S = in[0];
@@ -167,7 +168,7 @@ struct MultiheadAttention {
     template <class T>
     static constexpr std::size_t backward_scratch_elements(shape in, std::size_t) {
         const std::size_t S = in[0];
-        return 4 * EmbedDim * S + S * S;  // dL/d(heads) [E][S], dL/d(projections) [3E][S], one head's [S][S]
+        return 9 * EmbedDim * S + 2 * S * S + S * head_dim;  // the products' operands, backward's comments
     }
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<MultiheadAttention, T>& p);
@@ -209,7 +210,7 @@ private:
             // q / sqrt(head_dim), as PyTorch scales the queries before the product.
             const T root = T(std::sqrt(double(D)));
             for (std::size_t i = 0; i < E * P; ++i) qkv[i] /= root;
-            T* const kept = saved ? saved + n * sample_saved(S) : nullptr;  // [3E][S], [H][S][S] (x2), [E][S]
+            T* const kept = saved ? saved + n * sample_saved(S) : nullptr;  // [3E][S], [H][S][S] (x2), [S][E]
             if (kept)
                 for (std::size_t f = 0; f < 3 * E; ++f)
                     for (std::size_t i = 0; i < S; ++i) kept[f * S + i] = qkv[f * P + i];
@@ -250,11 +251,7 @@ private:
                 // head[d][i] = sum_j v_j[d] p[j][i] (the padded rows of p are zero).
                 detail::gemm<T, D, P, P>::run(values, probabilities, heads + h * D * P, nullptr);
             }
-            if (kept) {
-                T* const outputs = kept + sample_saved(S) - E * S;
-                for (std::size_t f = 0; f < E; ++f)
-                    for (std::size_t i = 0; i < S; ++i) outputs[f * S + i] = heads[f * P + i];
-            }
+            if (kept) detail::from_columns<T, E, P>(heads, kept + sample_saved(S) - E * S, S);  // [S][E]
             detail::gemm<T, E, P, E>::run(out_weight, heads, columns, out_bias);
             detail::from_columns<T, E, P>(columns, out + n * S * E, S);
         }
@@ -264,10 +261,10 @@ private:
 template <std::size_t EmbedDim, std::size_t NumHeads, class... Options>
 template <class T, shape In, std::size_t N>
 void MultiheadAttention<EmbedDim, NumHeads, Options...>::backward(const backward_pass<MultiheadAttention, T>& p) {
-    // Per sample, from out = W_o heads + b_o, heads_h = V_h A_h (A the probabilities, after dropout),
-    // A = dropout(softmax(K_h^T Q_h)) down each query's column, [Q; K; V] = W_in x^T + b_in with Q
-    // divided by sqrt(head_dim): each product's gradient in reverse, the parameters' summed over
-    // the samples.
+    // Per sample, from out = heads W_o^T + b_o, heads_h = V_h A_h (A the probabilities, after
+    // dropout), A = dropout(softmax(K_h^T Q_h)) down each query's column, [Q; K; V] = W_in x^T + b_in
+    // with Q divided by sqrt(head_dim): each product's gradient in reverse (detail::product, the gemm
+    // kernel on whole vectors), the parameters' summed over the samples.
     constexpr std::size_t S = In[0], E = EmbedDim, D = head_dim, H = NumHeads;
     const T* in_weight = p.params.template get<0>();
     const T* out_weight = p.params.template get<has_bias ? 2 : 1>();
@@ -283,9 +280,14 @@ void MultiheadAttention<EmbedDim, NumHeads, Options...>::backward(const backward
             out_bias_grad = p.grads.template get<3>();
         }
     }
-    T* const d_heads = p.scratch;                // [E][S]
-    T* const d_qkv = d_heads + E * S;            // [3E][S]
-    T* const d_scores = d_qkv + 3 * E * S;       // [S keys][S queries]
+    T* const grad_columns = p.scratch;                   // [E][S]: dL/d(out) transposed
+    T* const d_head_rows = grad_columns + E * S;          // [S][E]: dL/d(heads), a row per position
+    T* const d_heads = d_head_rows + E * S;               // [E][S]: the same, a row per feature
+    T* const d_qkv = d_heads + E * S;                     // [3E][S]: dL/d(projections), a row per feature
+    T* const d_qkv_rows = d_qkv + 3 * E * S;              // [S][3E]: the same, a row per position
+    T* const d_scores = d_qkv_rows + 3 * E * S;           // [S keys][S queries]
+    T* const transposed = d_scores + S * S;               // [S][S]: A or dscores transposed, or column sums
+    T* const value_rows = transposed + S * S;             // [S][D]: one head's values, a row per position
     const T root = T(std::sqrt(double(D)));
 
     for (std::size_t n = 0; n < N; ++n) {
@@ -293,101 +295,65 @@ void MultiheadAttention<EmbedDim, NumHeads, Options...>::backward(const backward
         const T* g = p.grad_out + n * S * E;
         const T* kept = p.saved + n * sample_saved(S);
         const T* qkv = kept;
-        const T* heads = kept + sample_saved(S) - E * S;
+        const T* heads = kept + sample_saved(S) - E * S;  // [S][E]
 
-        // out_proj: dW_o += g^T heads^T, db_o += sum over positions, d(heads) = W_o^T g^T.
+        // out_proj: dW_o += g^T heads, db_o += g's column sums, d(heads) = g W_o.
         if (p.grads) {
-            for (std::size_t o = 0; o < E; ++o)
-                for (std::size_t f = 0; f < E; ++f) {
-                    T sum = 0;
-                    for (std::size_t i = 0; i < S; ++i) sum += g[i * E + o] * heads[f * S + i];
-                    out_weight_grad[o * E + f] += sum;
-                }
-            if constexpr (has_bias)
-                for (std::size_t i = 0; i < S; ++i)
-                    for (std::size_t o = 0; o < E; ++o) out_bias_grad[o] += g[i * E + o];
+            detail::to_columns<T, S, E, S>(g, grad_columns);
+            detail::product<T, E, E, S, true>(grad_columns, heads, out_weight_grad);
+            if constexpr (has_bias) detail::add_column_sums<T, S, E>(g, out_bias_grad);
         }
-        for (std::size_t f = 0; f < E * S; ++f) d_heads[f] = T(0);
-        for (std::size_t i = 0; i < S; ++i)
-            for (std::size_t o = 0; o < E; ++o) {
-                const T go = g[i * E + o];
-                for (std::size_t f = 0; f < E; ++f) d_heads[f * S + i] += out_weight[o * E + f] * go;
-            }
+        detail::product<T, S, E, E, false>(g, out_weight, d_head_rows);
+        detail::to_columns<T, S, E, S>(d_head_rows, d_heads);
 
         for (std::size_t h = 0; h < H; ++h) {
-            const T* q = qkv + h * D * S;
+            const T* q = qkv + h * D * S;                     // [D][S]
             const T* k = qkv + (E + h * D) * S;
             const T* v = qkv + (2 * E + h * D) * S;
             const T* before = kept + 3 * E * S + h * S * S;  // softmax's output [j][i]
             const T* after = dropout_p > 0 ? kept + 3 * E * S + (H + h) * S * S : before;
-            const T* dh = d_heads + h * D * S;
+            const T* dh = d_heads + h * D * S;                // [D][S]
             T* dq = d_qkv + h * D * S;
             T* dk = d_qkv + (E + h * D) * S;
             T* dv = d_qkv + (2 * E + h * D) * S;
-            // dV[d][j] = sum_i dh[d][i] A[j][i]; dA[j][i] = sum_d dh[d][i] v[d][j].
-            for (std::size_t d = 0; d < D; ++d)
-                for (std::size_t j = 0; j < S; ++j) {
-                    T sum = 0;
-                    for (std::size_t i = 0; i < S; ++i) sum += dh[d * S + i] * after[j * S + i];
-                    dv[d * S + j] = sum;
-                }
-            for (std::size_t j = 0; j < S; ++j)
-                for (std::size_t i = 0; i < S; ++i) {
-                    T sum = 0;
-                    for (std::size_t d = 0; d < D; ++d) sum += dh[d * S + i] * v[d * S + j];
-                    d_scores[j * S + i] = sum;
-                }
+            // dV = dh A^T; dA = V^T dh.
+            detail::to_columns<T, S, S, S>(after, transposed);
+            detail::product<T, D, S, S, false>(dh, transposed, dv);
+            detail::to_columns<T, D, S, D>(v, value_rows);
+            detail::product<T, S, S, D, false>(value_rows, dh, d_scores);
             // Through dropout (the kept values were scaled by 1 / (1 - p): after / before, or 0).
             if constexpr (dropout_p > 0) {
                 const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
                 if (p.training)
-                        for (std::size_t j = 0; j < S * S; ++j)
+                    for (std::size_t j = 0; j < S * S; ++j)
                         d_scores[j] = after[j] == T(0) && before[j] != T(0) ? T(0) : d_scores[j] * keep_scale;
             }
-            // Softmax down each query's column: dscore = p (dp - sum_j p dp); a masked key (p = 0)
+            // Softmax down each query's column i: dscore = p (dp - sum_j p dp); a masked key (p = 0)
             // gets none.
-            for (std::size_t i = 0; i < S; ++i) {
-                T sum = 0;
-                for (std::size_t j = 0; j < S; ++j) sum += before[j * S + i] * d_scores[j * S + i];
-                for (std::size_t j = 0; j < S; ++j)
-                    d_scores[j * S + i] = before[j * S + i] * (d_scores[j * S + i] - sum);
-            }
-            // scores[j][i] = k_j . q_i (q scaled): dq[d][i] = sum_j ds[j][i] k[d][j] / sqrt(D)
-            // (through the scaling), dk[d][j] = sum_i ds[j][i] q[d][i].
-            for (std::size_t d = 0; d < D; ++d) {
-                for (std::size_t i = 0; i < S; ++i) {
-                    T sum = 0;
-                    for (std::size_t j = 0; j < S; ++j) sum += d_scores[j * S + i] * k[d * S + j];
-                    dq[d * S + i] = sum / root;
-                }
-                for (std::size_t j = 0; j < S; ++j) {
-                    T sum = 0;
-                    for (std::size_t i = 0; i < S; ++i) sum += d_scores[j * S + i] * q[d * S + i];
-                    dk[d * S + j] = sum;
-                }
-            }
+            T* const sums = transposed;
+            for (std::size_t i = 0; i < S; ++i) sums[i] = T(0);
+            for (std::size_t j = 0; j < S; ++j)
+                for (std::size_t i = 0; i < S; ++i) sums[i] += before[j * S + i] * d_scores[j * S + i];
+            for (std::size_t j = 0; j < S; ++j)
+                for (std::size_t i = 0; i < S; ++i)
+                    d_scores[j * S + i] = before[j * S + i] * (d_scores[j * S + i] - sums[i]);
+            // scores = K^T Q (Q scaled): dQ = K dscores / sqrt(D) (through the scaling), dK = Q dscores^T.
+            detail::product<T, D, S, S, false>(k, d_scores, dq);
+            for (std::size_t i = 0; i < D * S; ++i) dq[i] /= root;
+            detail::to_columns<T, S, S, S>(d_scores, transposed);
+            detail::product<T, D, S, S, false>(q, transposed, dk);
         }
 
-        // in_proj: dW_in += d(qkv) x, db_in += sum over positions, dx = d(qkv)^T W_in.
+        // in_proj: dW_in += d(qkv) x, db_in += d(qkv)'s row sums, dx = d(qkv)^T W_in.
         if (p.grads) {
-            for (std::size_t f = 0; f < 3 * E; ++f) {
-                T* row = in_weight_grad + f * E;
-                for (std::size_t i = 0; i < S; ++i) {
-                    const T df = d_qkv[f * S + i];
-                    for (std::size_t e = 0; e < E; ++e) row[e] += df * x[i * E + e];
-                }
-                if constexpr (has_bias)
+            detail::product<T, 3 * E, E, S, true>(d_qkv, x, in_weight_grad);
+            if constexpr (has_bias)
+                for (std::size_t f = 0; f < 3 * E; ++f)
                     for (std::size_t i = 0; i < S; ++i) in_bias_grad[f] += d_qkv[f * S + i];
-            }
         }
         if (p.grad_in) {
-            T* dx = p.grad_in + n * S * E;
-            for (std::size_t i = 0; i < S * E; ++i) dx[i] = T(0);
-            for (std::size_t f = 0; f < 3 * E; ++f)
-                for (std::size_t i = 0; i < S; ++i) {
-                    const T df = d_qkv[f * S + i];
-                    for (std::size_t e = 0; e < E; ++e) dx[i * E + e] += df * in_weight[f * E + e];
-                }
+            detail::to_columns<T, 3 * E, S, 3 * E>(d_qkv, d_qkv_rows);
+            detail::product<T, S, E, 3 * E, false>(d_qkv_rows, in_weight, p.grad_in + n * S * E);
         }
     }
 }
