@@ -19,8 +19,9 @@ using EncoderLayerGeluNet =
 using EncoderNet = Sequential<Linear<8, 8>, TransformerEncoder<TransformerEncoderLayer<8, 2, 16, dropout<"0">>, 2,
                                                                final_norm<LayerNorm<8>>>>;
 // key_padding_mask<true>: the mask is given to Trainable::forward beside the input.
-using MhaPaddedNet =
-    Sequential<Linear<8, 8>, MultiheadAttention<8, 2, causal<true>, key_padding_mask<true>>, Flatten, Linear<32, 3>>;
+// Mean<1, key_padding_mask<true>> averages the valid positions (reference: MaskedMean).
+using MhaPaddedNet = Sequential<Linear<8, 8>, MultiheadAttention<8, 2, causal<true>, key_padding_mask<true>>,
+                                Mean<1, key_padding_mask<true>>, Linear<8, 3>>;
 using EncoderPaddedNet =
     Sequential<Linear<8, 8>, TransformerEncoder<TransformerEncoderLayer<8, 2, 16, dropout<"0">, norm_first<true>,
                                                                         activation<"gelu">>,

@@ -58,18 +58,26 @@ def encoder_net():
 
 
 class Masked(nn.Sequential):
-    """nn.Sequential whose attention (module 1) gets the key padding mask `padding_mask` (bool
-    [batch, S], True = padding; a plain attribute, not in the state_dict): typenet's Trainable takes
-    it beside the input (<name>.mask.bin)."""
+    """nn.Sequential whose attention and masked mean (modules of the types in MASKED) get the key
+    padding mask `padding_mask` (bool [batch, S], True = padding; a plain attribute, not in the
+    state_dict): typenet's Trainable takes it beside the input (<name>.mask.bin)."""
 
     def __init__(self, padding_mask, *modules):
         super().__init__(*modules)
         self.padding_mask = padding_mask
 
     def forward(self, x):
-        for i, module in enumerate(self):
-            x = module(x, self.padding_mask) if i == 1 else module(x)
+        for module in self:
+            x = module(x, self.padding_mask) if isinstance(module, MASKED) else module(x)
         return x
+
+
+class MaskedMean(nn.Module):
+    """The mean over the valid positions, typenet's Mean<1, key_padding_mask<true>>."""
+
+    def forward(self, h, key_padding_mask):
+        valid = (~key_padding_mask).unsqueeze(-1).to(h.dtype)
+        return (h * valid).sum(dim=1) / valid.sum(dim=1)
 
 
 class PaddedEncoder(nn.TransformerEncoder):
@@ -82,8 +90,11 @@ class PaddedEncoder(nn.TransformerEncoder):
 PADDING = torch.tensor([[False, False, False, False], [False, True, False, True]])
 
 
+MASKED = (SelfAttention, PaddedEncoder, MaskedMean)
+
+
 def mha_padded_net():
-    return Masked(PADDING, nn.Linear(8, 8), SelfAttention(8, 2, causal=True), nn.Flatten(), nn.Linear(32, 3))
+    return Masked(PADDING, nn.Linear(8, 8), SelfAttention(8, 2, causal=True), MaskedMean(), nn.Linear(8, 3))
 
 
 def encoder_padded_net():

@@ -98,14 +98,26 @@ struct Mean {
         }
     }
 
-    // Training (backward.hpp): each averaged value gets the mean's gradient divided by the count.
-    // Not with a key padding mask, which Trainable does not take yet.
+    // Training (backward.hpp): each averaged value gets the mean's gradient divided by the count;
+    // with a key padding mask (the forward's, which Trainable keeps for backward), the valid
+    // positions only, the padded ones none.
     template <class T, shape In, std::size_t N>
-        requires(!reads_key_padding_mask)
     static void backward(const backward_pass<Mean, T>& p) {
         if (!p.grad_in) return;
         constexpr std::size_t size = In[std::size_t(reduced_dim(In))], inner = inner_size(In);
         constexpr std::size_t outer = N * In.numel() / (size * inner);
+        if constexpr (reads_key_padding_mask) {
+            const detail::key_padding padding = detail::call_key_padding("Mean");
+            for (std::size_t n = 0; n < outer; ++n) {
+                std::size_t count = 0;
+                for (std::size_t k = 0; k < size; ++k) count += !padding.padded(n, k);
+                for (std::size_t k = 0; k < size; ++k)
+                    for (std::size_t i = 0; i < inner; ++i)
+                        p.grad_in[(n * size + k) * inner + i] =
+                            padding.padded(n, k) ? T(0) : p.grad_out[n * inner + i] / T(count);
+            }
+            return;
+        }
         for (std::size_t o = 0; o < outer; ++o)
             for (std::size_t k = 0; k < size; ++k)
                 for (std::size_t i = 0; i < inner; ++i)
