@@ -110,6 +110,12 @@ def gradient_case(out_dir, name, factory, shape, batch, loss, mode, frozen, gene
             p.requires_grad_(False)
     model.train(mode == "train")
     x = torch.randn((batch,) + shape, generator=generator, dtype=torch.float64)
+    write_case(out_dir, name, model, x, loss, batch, generator)
+
+
+def write_case(out_dir, name, model, x, loss, batch, generator):
+    """One forward of `model` (in its mode) on x, the loss against a random target, backward, and the
+    files above."""
     out = model(x)
     target = target_for(loss, tuple(out.shape[1:]), batch, generator)
     value = loss_of(loss, out, target)

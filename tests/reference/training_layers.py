@@ -150,17 +150,7 @@ def edge_case(out_dir, name, factory, shape, batch, loss, mode, make_input, gene
     torch.save(model.state_dict(), os.path.join(out_dir, name + ".pth"))
     model.train(mode == "train")
     x = make_input(shape, batch, generator)
-    out = model(x)
-    target = training.target_for(loss, tuple(out.shape[1:]), batch, generator)
-    value = training.loss_of(loss, out, target)
-    value.backward()
-    base = os.path.join(out_dir, name)
-    training.write(base + ".input.bin", x)
-    training.write(base + ".target.bin", target)
-    training.write(base + ".loss.bin", value.detach().reshape(1))
-    training.write(base + ".grads.bin", torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
-    training.write(base + ".after.bin", torch.cat([t.reshape(-1) for t in model.state_dict().values()]))
-    training.write(base + ".tracked.bin", torch.zeros(0, dtype=torch.int64))
+    training.write_case(out_dir, name, model, x, loss, batch, generator)
 
 
 if __name__ == "__main__":
