@@ -104,6 +104,14 @@ struct backward_pass {
     bool training;             // the mode of the forward pass
 };
 
+// The same backward pass for another layer whose parameters are laid out alike (Conv1d hands its
+// pass to Conv2d over [C, 1, L]).
+template <class Other, class L, class T>
+backward_pass<Other, T> pass_for(const backward_pass<L, T>& p) {
+    return {layer_params<Other, T>{p.params.base}, layer_state<Other, T>{p.grads.base}, p.in, p.out, p.grad_out,
+            p.grad_in, p.saved, p.scratch, p.training};
+}
+
 template <class L>
 concept TrainableLayer = Layer<L> && requires { &L::template backward<float, shape{1}, 1>; };
 

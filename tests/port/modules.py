@@ -101,7 +101,7 @@ class Attention(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+        self.attn = nn.MultiheadAttention(16, 4, dropout=0.1, batch_first=True)
         self.norm = nn.LayerNorm(16, eps=1e-6)
         layer = nn.TransformerEncoderLayer(16, 2, 32, batch_first=True, activation="gelu", norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16))

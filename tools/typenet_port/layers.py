@@ -276,6 +276,8 @@ def multihead_attention(path, m):
         args.append("bias<false>")
     if m.batch_first:
         args.append("batch_first<true>")
+    if m.dropout:
+        args.append(f"dropout<{decimal(m.dropout)}>")
     return spell("MultiheadAttention", args)
 
 

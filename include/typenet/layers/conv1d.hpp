@@ -111,9 +111,7 @@ struct Conv1d {
     }
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<Conv1d, T>& p) {
-        conv2d::template backward<T, as_2d(In), N>(backward_pass<conv2d, T>{
-            layer_params<conv2d, T>{p.params.base}, layer_state<conv2d, T>{p.grads.base}, p.in, p.out, p.grad_out,
-            p.grad_in, p.saved, p.scratch, p.training});
+        conv2d::template backward<T, as_2d(In), N>(pass_for<conv2d>(p));
     }
 
     // Like Conv2d, a BatchNorm1d on running statistics and an activation after it run in its

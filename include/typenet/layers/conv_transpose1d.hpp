@@ -115,9 +115,7 @@ struct ConvTranspose1d {
     }
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<ConvTranspose1d, T>& p) {
-        conv_transpose2d::template backward<T, as_2d(In), N>(backward_pass<conv_transpose2d, T>{
-            layer_params<conv_transpose2d, T>{p.params.base}, layer_state<conv_transpose2d, T>{p.grads.base}, p.in,
-            p.out, p.grad_out, p.grad_in, p.saved, p.scratch, p.training});
+        conv_transpose2d::template backward<T, as_2d(In), N>(pass_for<conv_transpose2d>(p));
     }
 };
 
