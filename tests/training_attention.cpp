@@ -49,62 +49,11 @@ TEST_CASE("gradients of TransformerEncoderLayer and TransformerEncoder equal tor
 }
 
 // Dropout inside the encoder layer (dropout, dropout1, dropout2 and the attention weights') cannot
-// follow PyTorch's masks; its properties instead: eval() is the inference forward; in train() the
-// masks come from manual_seed's generator (the same seed, the same output; another output than
-// eval()'s); and the gradient is the derivative of the function those masks define, checked by
-// central differences with the masks held fixed (the same seed before every forward).
+// follow PyTorch's masks: its properties instead (training_support.hpp's check_dropout_properties),
+// with encoder_layer_relu's parameters and input (the same keys).
 TEST_CASE("dropout in the encoder layer: eval() is inference, train() differentiates its masks") {
     using Net = Sequential<Linear<8, 8>, TransformerEncoderLayer<8, 2, 16, dropout<"0.5">>>;
-    using M = Trainable<Net, Input<4, 8>, double, 2>;
-    auto model = std::make_unique<M>();
-    typenet::load_state_dict(*model, reference_dir + "/encoder_layer_relu.pth");  // the same keys
-    auto x = std::make_unique<M::batch_input_type<2>>();
-    const std::vector<double> input = read_values<double>("encoder_layer_relu.input.bin");
-    REQUIRE(input.size() == x->size);
-    std::copy(input.begin(), input.end(), x->elements);
-    auto y = std::make_unique<M::batch_output_type<2>>();
-    auto y2 = std::make_unique<M::batch_output_type<2>>();
-
-    model->eval();
-    model->forward(*x, *y);
-    static_cast<M::model_type&>(*model).forward(*x, *y2);
-    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) < 1e-14);
-
-    model->train();
-    model->manual_seed(7);
-    model->forward(*x, *y2);
-    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) > 1e-2);  // something was dropped
-    model->manual_seed(7);
-    model->forward(*x, *y);
-    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) == 0);
-
-    // L = sum(y * w) for fixed weights w: dL/dy = w.
-    auto w = std::make_unique<M::batch_output_type<2>>();
-    for (std::size_t i = 0; i < w->size; ++i) w->elements[i] = std::sin(double(i) + 0.5);
-    const auto loss = [&] {
-        model->manual_seed(7);
-        model->forward(*x, *y);
-        double sum = 0;
-        for (std::size_t i = 0; i < y->size; ++i) sum += y->elements[i] * w->elements[i];
-        return sum;
-    };
-    model->zero_grad();
-    loss();
-    model->backward(*w);
-    for (const char* key : {"0.weight", "1.self_attn.in_proj_weight", "1.self_attn.out_proj.bias", "1.linear1.weight",
-                            "1.linear2.weight", "1.norm1.weight"}) {
-        INFO(key);
-        const typenet::state_entry& e = M::entry(key);
-        std::span<double> values = model->values(e);
-        std::span<const double> grad = model->grad(e);
-        for (std::size_t i = 0; i < values.size(); i += 5) {
-            const double saved = values[i], h = 1e-6;
-            values[i] = saved + h;
-            const double up = loss();
-            values[i] = saved - h;
-            const double down = loss();
-            values[i] = saved;
-            CHECK(std::abs((up - down) / (2 * h) - grad[i]) <= 1e-7 * (1 + std::abs(grad[i])));
-        }
-    }
+    check_dropout_properties<Net, Input<4, 8>, 2>("encoder_layer_relu",
+                                                  {"0.weight", "1.self_attn.in_proj_weight", "1.self_attn.out_proj.bias",
+                                                   "1.linear1.weight", "1.linear2.weight", "1.norm1.weight"});
 }

@@ -3,12 +3,17 @@
 // small nets, each covering several options: stacked and bidirectional layers, proj_size, no bias,
 // the output sequence, h_n or c_n returned, a layer before (the recurrent layer's input gradient),
 // a frozen LSTM, hidden 64 (the forward's blocks of input products), token ids into an Embedding
-// with padding_idx and repeated ids.
+// with padding_idx and repeated ids; dropout<p> between layers: p = 0 in train() mode and p = 0.3
+// in eval() mode against PyTorch, train() mode's masks by their properties.
 #include "training_support.hpp"
 
 namespace {
 using namespace typenet;
 using namespace training;
+
+using LstmDropoutNet = Sequential<Linear<3, 3>, LSTM<3, 4, num_layers<3>, bidirectional<true>, dropout<"0.3">,
+                                                     batch_first<true>>,
+                                  Flatten, Linear<32, 2>>;
 }  // namespace
 
 TEST_CASE("LSTM gradients equal torch.autograd's") {
@@ -29,7 +34,8 @@ TEST_CASE("LSTM gradients equal torch.autograd's") {
 TEST_CASE("GRU gradients equal torch.autograd's") {
     check_case<Sequential<GRU<4, 5, num_layers<2>, bidirectional<true>>, Flatten, Linear<50, 3>>, Input<5, 4>, 3>(
         "gru_2layer_bidir", {loss_kind::cross_entropy}, true);
-    check_case<Sequential<Linear<3, 3>, GRU<3, 4, num_layers<2>, bias<false>, returns<"h_n">, batch_first<true>>,
+    check_case<Sequential<Linear<3, 3>,
+                          GRU<3, 4, num_layers<2>, bias<false>, returns<"h_n">, batch_first<true>, dropout<"0">>,
                           Flatten, Linear<8, 2>>,
                Input<4, 3>, 3>("gru_h_n_nobias", {loss_kind::bce}, true);
 }
@@ -43,4 +49,15 @@ TEST_CASE("RNN gradients (tanh, relu) equal torch.autograd's") {
     check_case<Sequential<RNN<4, 5, num_layers<2>, bidirectional<true>, batch_first<true>>,
                           RNN<10, 4, nonlinearity<"relu">, returns<"h_n">, batch_first<true>>, Flatten, Linear<4, 2>>,
                Input<5, 4>, 3>("rnn_tanh_relu", {loss_kind::cross_entropy}, true);
+}
+
+// dropout<p> between stacked layers (PyTorch's F.dropout on each layer's output but the last, both
+// directions at once, in train() mode): eval() mode against PyTorch; train() mode's masks are
+// typenet's, so their properties (training_support.hpp's check_dropout_properties).
+TEST_CASE("dropout between recurrent layers: eval() is PyTorch's, train() differentiates its masks") {
+    check_case<LstmDropoutNet, Input<4, 3>, 2>("lstm_3layer_bidir_dropout_eval", {loss_kind::cross_entropy}, false);
+    check_dropout_properties<LstmDropoutNet, Input<4, 3>, 2>(
+        "lstm_3layer_bidir_dropout_eval", {"0.weight", "1.weight_ih_l0", "1.weight_hh_l1_reverse", "1.bias_ih_l2",
+                                           "1.weight_ih_l2_reverse", "3.weight"},
+        3);
 }

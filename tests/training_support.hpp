@@ -147,4 +147,67 @@ void check_case(const std::string& name, const loss_spec& loss, bool train,
     }
 }
 
+// Dropout whose masks typenet draws (they cannot follow PyTorch's) is tested by its properties, on
+// Net in double, with the parameters and input of the reference case `name` (a net with the same
+// keys): eval() is the inference forward; in train() the masks come from manual_seed's generator
+// (the same seed, the same output; another output than eval()'s); and the gradient of
+// L = sum(y * w), w fixed, is the derivative of the function those masks define, checked by
+// central differences on every stride-th value of the parameters `keys`, the masks held fixed (the
+// same seed before every forward).
+template <class Net, class In, std::size_t B>
+void check_dropout_properties(const std::string& name, std::initializer_list<const char*> keys,
+                              std::size_t stride = 5) {
+    using M = typenet::Trainable<Net, In, double, B>;
+    auto model = std::make_unique<M>();
+    typenet::load_state_dict(*model, reference_dir + "/" + name + ".pth");
+    auto x = std::make_unique<typename M::template batch_input_type<B>>();
+    const std::vector<double> input = read_values<double>(name + ".input.bin");
+    REQUIRE(input.size() == x->size);
+    std::copy(input.begin(), input.end(), x->elements);
+    auto y = std::make_unique<typename M::template batch_output_type<B>>();
+    auto y2 = std::make_unique<typename M::template batch_output_type<B>>();
+
+    model->eval();
+    model->forward(*x, *y);
+    static_cast<typename M::model_type&>(*model).forward(*x, *y2);
+    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) < 1e-14);
+
+    model->train();
+    model->manual_seed(7);
+    model->forward(*x, *y2);
+    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) > 1e-2);  // something was dropped
+    model->manual_seed(7);
+    model->forward(*x, *y);
+    CHECK(test::relative_error<double, double>(y->flat(), y2->flat()) == 0);
+
+    // L = sum(y * w) for fixed weights w: dL/dy = w.
+    auto w = std::make_unique<typename M::template batch_output_type<B>>();
+    for (std::size_t i = 0; i < w->size; ++i) w->elements[i] = std::sin(double(i) + 0.5);
+    const auto loss = [&] {
+        model->manual_seed(7);
+        model->forward(*x, *y);
+        double sum = 0;
+        for (std::size_t i = 0; i < y->size; ++i) sum += y->elements[i] * w->elements[i];
+        return sum;
+    };
+    model->zero_grad();
+    loss();
+    model->backward(*w);
+    for (const char* key : keys) {
+        INFO(key);
+        const typenet::state_entry& e = M::entry(key);
+        std::span<double> values = model->values(e);
+        std::span<const double> grad = model->grad(e);
+        for (std::size_t i = 0; i < values.size(); i += stride) {
+            const double saved = values[i], h = 1e-6;
+            values[i] = saved + h;
+            const double up = loss();
+            values[i] = saved - h;
+            const double down = loss();
+            values[i] = saved;
+            CHECK(std::abs((up - down) / (2 * h) - grad[i]) <= 1e-7 * (1 + std::abs(grad[i])));
+        }
+    }
+}
+
 }  // namespace training

@@ -1,7 +1,8 @@
 """Reference data for typenet's recurrent gradient tests (tests/training_recurrent.cpp), computed by PyTorch.
 
 GRADIENTS: cases as training.py's (the same files, written by training.write_gradient_cases): LSTM, GRU and
-RNN, stacked, bidirectional, with and without bias, proj_size, returning the output sequence, h_n or c_n;
+RNN, stacked, bidirectional, with and without bias, proj_size, returning the output sequence, h_n or c_n,
+dropout between layers (0 in train() mode, 0.3 in eval() mode);
 the recurrent modules are recurrent.py's (called as their batch_first says, returning what the typenet
 layer returns).
 TOKENS: the same files for a network starting with an Embedding, whose input is int64 token ids
@@ -46,14 +47,23 @@ GRADIENTS = {
     "gru_2layer_bidir": (lambda: nn.Sequential(GRU(4, 5, num_layers=2, bidirectional=True), nn.Flatten(),
                                                nn.Linear(50, 3)),
                          (5, 4), 3, CE, "train", []),
+    # dropout=0 given: train() mode, no value dropped between the layers.
     "gru_h_n_nobias": (lambda: nn.Sequential(nn.Linear(3, 3), GRU(3, 4, num_layers=2, bias=False, returns="h_n",
-                                                                  batch_first=True), nn.Flatten(), nn.Linear(8, 2)),
+                                                                  batch_first=True, dropout=0.0),
+                                             nn.Flatten(), nn.Linear(8, 2)),
                        (4, 3), 3, ("bce",), "train", []),
     # A bidirectional tanh RNN into a relu RNN returning h_n: the second's input gradient.
     "rnn_tanh_relu": (lambda: nn.Sequential(RNN(4, 5, num_layers=2, bidirectional=True, batch_first=True),
                                             RNN(10, 4, nonlinearity="relu", returns="h_n", batch_first=True),
                                             nn.Flatten(), nn.Linear(4, 2)),
                       (5, 4), 3, CE, "train", []),
+    # dropout between the layers, in eval() mode: no dropout (train() mode's masks are typenet's,
+    # tested by their properties on this case's parameters and input).
+    "lstm_3layer_bidir_dropout_eval": (lambda: nn.Sequential(nn.Linear(3, 3),
+                                                             LSTM(3, 4, num_layers=3, bidirectional=True, dropout=0.3,
+                                                                  batch_first=True),
+                                                             nn.Flatten(), nn.Linear(32, 2)),
+                                       (4, 3), 2, CE, "eval", []),
 }
 
 

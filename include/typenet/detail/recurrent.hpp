@@ -327,15 +327,17 @@ struct recurrent {
         for (std::size_t n = 0; n < N; ++n) {
             const T* x = in + n * In.numel();
             T* y = out + n * out_numel;
-            run_layers<T, steps, 0, false>(params.base, x, y, buffers, h, c, gi, nullptr);
+            run_layers<T, steps, 0, false>(params.base, x, y, buffers, h, c, gi, nullptr, false, nullptr);
         }
     }
 
     // Save (the training forward): every layer's output sequence and every step's c go to `saved`
-    // (saved_elements below), for the backward pass.
+    // (saved_elements below), for the backward pass; with dropout<p> between layers, in train()
+    // mode, so do the masks of the layers' outputs (train_sequence).
     template <class T, std::size_t Steps, std::size_t L, bool Save>
     [[gnu::always_inline]] static void run_layers(const std::byte* base, const T* x, T* y, T* const* buffers, T* h,
-                                                  T* c, T* gi, T* saved) {
+                                                  T* c, T* gi, T* saved, [[maybe_unused]] bool training,
+                                                  [[maybe_unused]] random_bits* random) {
         constexpr std::size_t width = directions * H_out;
         constexpr std::size_t in_width = layer_input(L);
         // The last layer writes the output sequence straight into y when that is what is returned.
@@ -382,28 +384,47 @@ struct recurrent {
             if constexpr (returned == rnn_output::c_n)
                 for (std::size_t i = 0; i < H; ++i) y[(L * directions + d) * H + i] = c[i];
         }
-        if constexpr (L + 1 < layers) run_layers<T, Steps, L + 1, Save>(base, seq, y, buffers, h, c, gi, saved);
+        if constexpr (L + 1 < layers) {
+            const T* next = seq;  // the next layer's input
+            if constexpr (Save && drops) {
+                // PyTorch's F.dropout on this layer's whole output (both directions): each value
+                // zeroed with probability p, the others times 1 / (1 - p) computed in T (as
+                // PyTorch's noise.div_(1 - p)); in eval() mode, a mask of ones.
+                T* mask = saved + mask_offset(Steps) + L * Steps * width;
+                T* dropped = buffers[L % 2];
+                const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
+                for (std::size_t i = 0; i < Steps * width; ++i) {
+                    mask[i] = !training ? T(1) : random->uniform() < dropout_p ? T(0) : keep_scale;
+                    dropped[i] = seq[i] * mask[i];
+                }
+                next = dropped;
+            }
+            run_layers<T, Steps, L + 1, Save>(base, next, y, buffers, h, c, gi, saved, training, random);
+        }
         if constexpr (Save && L + 1 == layers && returned == rnn_output::output)
             for (std::size_t i = 0; i < Steps * width; ++i) y[i] = seq[i];
     }
 
     // Training (backward.hpp): backpropagation through time. The training forward is the
-    // whole-sequence pass above (the same bits), keeping every layer's output sequence and, for an
-    // LSTM, every step's c: per sample, [layers][T][D * H_out] then [layers][D][T][H].
+    // whole-sequence pass above (the same bits, in eval() mode), keeping every layer's output
+    // sequence, for an LSTM every step's c and, with dropout<p> between layers, the mask applied to
+    // each layer's output but the last: per sample, [layers][T][D * H_out], then [layers][D][T][H],
+    // then [layers - 1][T][D * H_out].
     static constexpr double dropout_p = option_t<option_kind::dropout, typenet::dropout<"0">, Options...>::value;
+    static constexpr bool drops = dropout_p > 0 && layers > 1;
+    static constexpr std::size_t mask_offset(std::size_t steps) {
+        return layers * steps * (directions * H_out + (has_cell_state ? directions * H : 0));
+    }
     static constexpr std::size_t saved_per_sample(shape in) {
-        return layers * in[0] * (directions * H_out + (has_cell_state ? directions * H : 0));
+        return mask_offset(in[0]) + (drops ? (layers - 1) * in[0] * directions * H_out : 0);
     }
     template <class T>
     static constexpr std::size_t saved_elements(shape in, std::size_t n) {
         return n * saved_per_sample(in);
     }
     template <class T, shape In, std::size_t N>
-    static void train_sequence(const std::byte* base, const T* in, T* out, T* saved, T* scratch) {
-        static_assert(dropout_p == 0 || layers == 1,
-                      "typenet::Trainable: a recurrent layer with dropout<> between its layers (num_layers > 1) "
-                      "cannot train yet: typenet's forward pass has no dropout there. Use dropout<\"0\"> (or a "
-                      "single layer) to train it.");
+    static void train_sequence(const std::byte* base, const T* in, T* out, T* saved, T* scratch, bool training,
+                               random_bits* random) {
         constexpr std::size_t steps = In[0];
         constexpr std::size_t sequence = aligned_elements(steps * directions * H_out, sizeof(T));
         T* buffers[2] = {scratch, scratch + sequence};
@@ -413,16 +434,16 @@ struct recurrent {
         constexpr std::size_t out_numel = infer(In).output.numel();
         for (std::size_t n = 0; n < N; ++n)
             run_layers<T, steps, 0, true>(base, in + n * In.numel(), out + n * out_numel, buffers, h, c, gi,
-                                          saved + n * saved_per_sample(In));
+                                          saved + n * saved_per_sample(In), training, random);
     }
 
     // Backward scratch: the gradients of one layer's output sequence and of its input sequence,
-    // then one step's vectors.
+    // then one step's vectors, then (dropout) a layer's input, the lower layer's output times its mask.
     static constexpr std::size_t widest = InputSize > directions * H_out ? InputSize : directions * H_out;
     static constexpr std::size_t step_vectors = 4 * GH + 3 * H_out + 4 * H;
     template <class T>
     static constexpr std::size_t backward_scratch_elements(shape in, std::size_t) {
-        return 2 * in[0] * widest + step_vectors;
+        return 2 * in[0] * widest + step_vectors + (drops ? in[0] * directions * H_out : 0);
     }
 
     // For each sample, layers from the last down, each direction from its last step back to its
@@ -437,7 +458,9 @@ struct recurrent {
     //         (W_hn h + b_hn)
     // The gradients of the input product dgi and the hidden product dgh (equal but for GRU's n) give
     // dW_ih += dgi x^T, dW_hh += dgh h_prev^T, the biases += dgi, dgh, dx = W_ih^T dgi and the next
-    // (earlier) step's dh = W_hh^T dgh.
+    // (earlier) step's dh = W_hh^T dgh. With dropout between layers, layer l's input is the layer
+    // below's output times its saved mask, and the gradient flowing into that output is dx times
+    // the same mask.
     template <class T, shape In, std::size_t N>
     static void backward_sequence(const std::byte* base, std::byte* grads, const T* in, const T* grad_out,
                                   T* grad_in, const T* saved, T* scratch) {
@@ -456,6 +479,7 @@ struct recurrent {
         T* zero_c = dc_next + H;
         T* ht = zero_c + H;                  // LSTM: o tanh(c) before the projection
         T* dht = ht + H;
+        [[maybe_unused]] T* dropped = dht + H;  // drops: the layer's input, [T][D * H_out]
         for (std::size_t i = 0; i < H_out; ++i) zero_h[i] = T(0);
         for (std::size_t i = 0; i < H; ++i) zero_c[i] = T(0);
         for (std::size_t n = 0; n < N; ++n) {
@@ -467,6 +491,12 @@ struct recurrent {
             for (std::size_t l = layers; l-- > 0;) {
                 const std::size_t in_width = layer_input(l);
                 const T* x = l == 0 ? in + n * In.numel() : seqs + (l - 1) * steps * width;
+                [[maybe_unused]] const T* mask = l > 0 ? seqs + mask_offset(steps) + (l - 1) * steps * width : nullptr;
+                if constexpr (drops)
+                    if (l > 0) {
+                        for (std::size_t i = 0; i < steps * width; ++i) dropped[i] = x[i] * mask[i];
+                        x = dropped;
+                    }
                 const T* seq = seqs + l * steps * width;
                 T* dxl = l > 0 ? dx : grad_in ? grad_in + n * In.numel() : nullptr;
                 if (dxl)
@@ -522,7 +552,11 @@ struct recurrent {
                             for (std::size_t k = 0; k < H_out; ++k) dh_next[k] += w.w_hh[r * H_out + k] * dgh[r];
                     }
                 }
-                if (l > 0) std::swap(dseq, dx);
+                if (l > 0) {
+                    if constexpr (drops)
+                        for (std::size_t i = 0; i < steps * width; ++i) dx[i] *= mask[i];
+                    std::swap(dseq, dx);
+                }
             }
         }
     }
@@ -643,7 +677,7 @@ template <class Self>
 struct recurrent_training {
     template <class T, shape In, std::size_t N>
     static void train_propagate(const train_pass<Self, T>& p) {
-        Self::template train_sequence<T, In, N>(p.state.base, p.in, p.out, p.saved, p.scratch);
+        Self::template train_sequence<T, In, N>(p.state.base, p.in, p.out, p.saved, p.scratch, p.training, p.random);
     }
     template <class T, shape In, std::size_t N>
     static void backward(const backward_pass<Self, T>& p) {

@@ -6,9 +6,9 @@
 // load the same weights. The layer returns PyTorch's `output`, [T, D * H_out] (D = 2 when
 // bidirectional, H_out = proj_size or hidden_size); returns<"h_n"> gives h_n, [D * num_layers, H_out],
 // and returns<"c_n"> gives c_n, [D * num_layers, hidden_size], each sample's own as PyTorch's
-// h_n[:, b, :]. h_0 and c_0 are zero, as when PyTorch is called without them. dropout<> (between
-// layers, training only) is accepted and ignored; a Trainable refuses it with num_layers > 1
-// (docs/training.md).
+// h_n[:, b, :]. h_0 and c_0 are zero, as when PyTorch is called without them. dropout<p> drops
+// values of each layer's output but the last, as PyTorch's, only in a Trainable's train() mode
+// (masks from its generator, docs/training.md); inference and eval() have none.
 //
 //     using A = typenet::LSTM<16, 32>;                                   // nn.LSTM(16, 32)
 //     // nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)

@@ -4,8 +4,9 @@
 // A sample is [T, input_size], time first, T known at compile time; batch_first<> only says how the
 // PyTorch twin is called (a typenet sample is always a contiguous [T, features]). The layer returns
 // PyTorch's `output`, [T, D * hidden_size] (D = 2 when bidirectional); returns<"h_n"> gives h_n,
-// [D * num_layers, hidden_size]. h_0 is zero. dropout<> (between layers, training only) is accepted
-// and ignored; a Trainable refuses it with num_layers > 1 (docs/training.md).
+// [D * num_layers, hidden_size]. h_0 is zero. dropout<p> drops values of each layer's output but the
+// last, as PyTorch's, only in a Trainable's train() mode (masks from its generator, docs/training.md);
+// inference and eval() have none.
 //
 //     using A = typenet::RNN<3, 10>;                                          // nn.RNN(3, 10)
 //     using B = typenet::RNN<3, 10, typenet::nonlinearity<"relu">, typenet::num_layers<3>>;
