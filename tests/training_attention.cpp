@@ -53,7 +53,7 @@ TEST_CASE("gradients of TransformerEncoderLayer and TransformerEncoder equal tor
 // with encoder_layer_relu's parameters and input (the same keys).
 TEST_CASE("dropout in the encoder layer: eval() is inference, train() differentiates its masks") {
     using Net = Sequential<Linear<8, 8>, TransformerEncoderLayer<8, 2, 16, dropout<"0.5">>>;
-    check_dropout_properties<Net, Input<4, 8>, 2>("encoder_layer_relu",
-                                                  {"0.weight", "1.self_attn.in_proj_weight", "1.self_attn.out_proj.bias",
-                                                   "1.linear1.weight", "1.linear2.weight", "1.norm1.weight"});
+    check_dropout_properties<Net, Input<4, 8>, 2>(
+        "encoder_layer_relu", {"0.weight", "1.self_attn.in_proj_weight", "1.self_attn.out_proj.bias",
+                               "1.linear1.weight", "1.linear2.weight", "1.norm1.weight"});
 }

@@ -3,8 +3,9 @@
 // small nets, each covering several options: stacked and bidirectional layers, proj_size, no bias,
 // the output sequence, h_n or c_n returned, a layer before (the recurrent layer's input gradient),
 // a frozen LSTM, hidden 64 (the forward's blocks of input products), token ids into an Embedding
-// with padding_idx and repeated ids; dropout<p> between layers: p = 0 in train() mode and p = 0.3
-// in eval() mode against PyTorch, train() mode's masks by their properties.
+// with padding_idx and repeated ids; dropout<p> between layers: p = 0 in train() mode, p = 0.3 in
+// eval() mode and in train() mode with typenet's masks (drawn by the reference too) against
+// PyTorch, and train() mode's masks by their properties.
 #include "training_support.hpp"
 
 namespace {
@@ -53,9 +54,13 @@ TEST_CASE("RNN gradients (tanh, relu) equal torch.autograd's") {
 
 // dropout<p> between stacked layers (PyTorch's F.dropout on each layer's output but the last, both
 // directions at once, in train() mode): eval() mode against PyTorch; train() mode's masks are
-// typenet's, so their properties (training_support.hpp's check_dropout_properties).
+// typenet's: against PyTorch given the same masks (the reference reproduces the generator), and by
+// their properties (training_support.hpp's check_dropout_properties).
 TEST_CASE("dropout between recurrent layers: eval() is PyTorch's, train() differentiates its masks") {
     check_case<LstmDropoutNet, Input<4, 3>, 2>("lstm_3layer_bidir_dropout_eval", {loss_kind::cross_entropy}, false);
+    // train() mode from a fresh generator: the reference draws typenet's masks (TypenetMaskedLSTM).
+    check_case<LstmDropoutNet, Input<4, 3>, 2>("lstm_3layer_bidir_dropout_typenet_masks", {loss_kind::cross_entropy},
+                                               true);
     check_dropout_properties<LstmDropoutNet, Input<4, 3>, 2>(
         "lstm_3layer_bidir_dropout_eval", {"0.weight", "1.weight_ih_l0", "1.weight_hh_l1_reverse", "1.bias_ih_l2",
                                            "1.weight_ih_l2_reverse", "3.weight"},

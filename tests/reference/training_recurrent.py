@@ -2,7 +2,7 @@
 
 GRADIENTS: cases as training.py's (the same files, written by training.write_gradient_cases): LSTM, GRU and
 RNN, stacked, bidirectional, with and without bias, proj_size, returning the output sequence, h_n or c_n,
-dropout between layers (0 in train() mode, 0.3 in eval() mode);
+dropout between layers (0 in train() mode, 0.3 in eval() mode, 0.3 in train() mode with typenet's masks);
 the recurrent modules are recurrent.py's (called as their batch_first says, returning what the typenet
 layer returns).
 TOKENS: the same files for a network starting with an Embedding, whose input is int64 token ids
@@ -20,6 +20,50 @@ import training  # noqa: E402
 from recurrent import GRU, LSTM, RNN  # noqa: E402
 
 CE = ("cross_entropy", 0.0)
+
+MASK64 = (1 << 64) - 1
+
+
+def typenet_uniforms(seed, count):
+    """typenet's random_bits (backward.hpp): SplitMix64 from state `seed`, each draw's top 24 bits
+    times 2^-24, the numbers a Trainable draws after manual_seed(seed) (0 when never called)."""
+    state, out = seed, []
+    for _ in range(count):
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        out.append(((z ^ (z >> 31)) >> 40) * 2.0 ** -24)
+    return out
+
+
+class TypenetMaskedLSTM(LSTM):
+    """A batch_first LSTM whose train() dropout between layers uses the masks typenet draws, so that
+    torch.autograd differentiates the very function typenet's train() forward computes: each layer
+    is PyTorch's own (torch._VF.lstm on that layer's weights, as nn.LSTM.forward calls it), and each
+    output but the last is multiplied by a mask, a value being 0 where the draw is < p, else
+    1 / (1 - p). typenet draws sample by sample, for each sample layer by layer, a layer's [T, D * H]
+    output in order (recurrent.hpp's run_layers), from a fresh generator (state 0): the only layer
+    in the net that draws."""
+
+    def forward(self, x):
+        batch, steps = x.shape[:2]
+        directions = 2 if self.bidirectional else 1
+        width = directions * self.hidden_size
+        drops = self.num_layers - 1
+        draws = torch.tensor(typenet_uniforms(0, batch * drops * steps * width), dtype=torch.float64)
+        masks = (draws >= self.dropout).to(torch.float64) / (1.0 - self.dropout)
+        masks = masks.reshape(batch, drops, steps, width)
+        per_layer = len(self._flat_weights) // self.num_layers
+        zeros = x.new_zeros(directions, batch, self.hidden_size)
+        for layer in range(self.num_layers):
+            weights = self._flat_weights[layer * per_layer:(layer + 1) * per_layer]
+            x = torch._VF.lstm(x, (zeros, zeros), weights, self.bias, 1, 0.0, self.training, self.bidirectional,
+                               True)[0]
+            if layer < drops and self.training:
+                x = x * masks[:, layer]
+        return x
+
 
 # name: (factory, per-sample input shape, batch, loss, mode, frozen prefixes), as training.GRADIENTS
 GRADIENTS = {
@@ -64,6 +108,14 @@ GRADIENTS = {
                                                                   batch_first=True),
                                                              nn.Flatten(), nn.Linear(32, 2)),
                                        (4, 3), 2, CE, "eval", []),
+    # The same net in train() mode, with typenet's masks (TypenetMaskedLSTM).
+    "lstm_3layer_bidir_dropout_typenet_masks": (lambda: nn.Sequential(nn.Linear(3, 3),
+                                                                      TypenetMaskedLSTM(3, 4, num_layers=3,
+                                                                                        bidirectional=True,
+                                                                                        dropout=0.3,
+                                                                                        batch_first=True),
+                                                                      nn.Flatten(), nn.Linear(32, 2)),
+                                                (4, 3), 2, CE, "train", []),
 }
 
 
