@@ -241,6 +241,19 @@ public:
             in.data(), out.data(), {nullptr, valid_lengths.data(), key_padding_positions});
     }
 
+protected:
+    // A forward call's key padding mask fits the network (Trainable's forward checks it too).
+    template <std::size_t B, std::size_t Positions>
+    static void check_key_padding(const detail::key_padding& padding) {
+        static_assert(takes_key_padding_mask,
+                      "typenet::Model::forward: this network has no layer with key_padding_mask<true>, so call "
+                      "forward(input, output) without a mask, or give the option to its MultiheadAttention or encoder");
+        static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
+                      "typenet::Model::forward: the mask must have one entry per position of the sequences the "
+                      "key_padding_mask<true> layers get (Model::key_padding_positions)");
+        detail::check_valid_lengths(padding, B);
+    }
+
 private:
     // Every forward without a mask ends in a const one, which calls this.
     static void without_mask() {
@@ -253,13 +266,7 @@ private:
     // The mask is published for the duration of the call (detail/key_padding.hpp).
     template <std::size_t B, std::size_t Positions>
     void run_with_padding(const input_element* in, T* out, detail::key_padding padding) {
-        static_assert(takes_key_padding_mask,
-                      "typenet::Model::forward: this network has no layer with key_padding_mask<true>, so call "
-                      "forward(input, output) without a mask, or give the option to its MultiheadAttention or encoder");
-        static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
-                      "typenet::Model::forward: the mask must have one entry per position of the sequences the "
-                      "key_padding_mask<true> layers get (Model::key_padding_positions)");
-        detail::check_valid_lengths(padding, B);
+        check_key_padding<B, Positions>(padding);
         const detail::key_padding_scope scope(padding);
         run<B>(in, out, workspace_);
     }

@@ -190,13 +190,7 @@ private:
     // (detail/key_padding.hpp).
     template <std::size_t B, std::size_t Positions>
     void record_with_padding(const typename model_type::input_element* in, T* out, detail::key_padding padding) {
-        static_assert(takes_key_padding_mask,
-                      "typenet::Trainable::forward: this network has no layer with key_padding_mask<true>, so call "
-                      "forward(input, output) without a mask, or give the option to its MultiheadAttention or encoder");
-        static_assert(!takes_key_padding_mask || Positions == key_padding_positions,
-                      "typenet::Trainable::forward: the mask must have one entry per position of the sequences the "
-                      "key_padding_mask<true> layers get (Model::key_padding_positions)");
-        detail::check_valid_lengths(padding, B);
+        model_type::template check_key_padding<B, Positions>(padding);
         for (std::size_t n = 0; n < B; ++n)
             for (std::size_t j = 0; j < key_padding_positions; ++j)
                 padding_[n * key_padding_positions + j] = padding.padded(n, j);
