@@ -80,6 +80,16 @@ struct random_bits {
     float uniform() { return float(next() >> 40) * 0x1.0p-24f; }
 };
 
+// One draw of PyTorch's dropout: 0 with probability p, else 1 / (1 - p) computed in T (as its
+// noise.div_(1 - p)); with p = 1 always 0.
+template <class T>
+struct dropout_draw {
+    double p;
+    T keep_scale = p == 1 ? T(0) : T(1) / T(1 - p);
+
+    T operator()(random_bits& random) const { return random.uniform() < p ? T(0) : keep_scale; }
+};
+
 template <class L, class T>
 struct train_pass {
     layer_state<L, T> state;   // the layer's parameters and buffers, writable

@@ -55,8 +55,8 @@ struct group_dropout : identity_at_inference<Self, P> {
         if (!p.training || Self::p == 0) {
             for (std::size_t g = 0; g < groups; ++g) p.saved[g] = T(1);
         } else {
-            const T keep_scale = Self::p == 1 ? T(0) : T(1) / T(1 - Self::p);
-            for (std::size_t g = 0; g < groups; ++g) p.saved[g] = p.random->uniform() < Self::p ? T(0) : keep_scale;
+            const dropout_draw<T> draw{Self::p};
+            for (std::size_t g = 0; g < groups; ++g) p.saved[g] = draw(*p.random);
         }
         for (std::size_t g = 0; g < groups; ++g)
             for (std::size_t i = g * group; i < (g + 1) * group; ++i) p.out[i] = p.in[i] * p.saved[g];

@@ -392,9 +392,9 @@ struct recurrent {
                 // PyTorch's noise.div_(1 - p)); in eval() mode, a mask of ones.
                 T* mask = saved + mask_offset(Steps) + L * Steps * width;
                 T* dropped = buffers[L % 2];
-                const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
+                const dropout_draw<T> draw{dropout_p};
                 for (std::size_t i = 0; i < Steps * width; ++i) {
-                    mask[i] = !training ? T(1) : random->uniform() < dropout_p ? T(0) : keep_scale;
+                    mask[i] = training ? draw(*random) : T(1);
                     dropped[i] = seq[i] * mask[i];
                 }
                 next = dropped;

@@ -239,11 +239,14 @@ private:
                         // PyTorch's dropout on the attention weights: zero with probability p, else
                         // scaled by 1 / (1 - p); the identity in eval() mode.
                         T* const after = kept + 3 * E * S + (NumHeads + h) * S * S;
-                        const T keep_scale = dropout_p == 1 ? T(0) : T(1) / T(1 - dropout_p);
+                        const dropout_draw<T> draw{dropout_p};
                         for (std::size_t j = 0; j < S; ++j)
                             for (std::size_t i = 0; i < S; ++i) {
                                 T& v = probabilities[j * P + i];
-                                if (random) v = random->uniform() < dropout_p ? T(0) : v * keep_scale;
+                                if (random) {
+                                    const T factor = draw(*random);
+                                    v = factor == T(0) ? T(0) : v * factor;  // a dropped NaN is 0 too
+                                }
                                 after[j * S + i] = v;
                             }
                     }
